@@ -1,0 +1,231 @@
+"""The NATS connection, JetStream streams and durable consumers.
+
+Subjects (see DESIGN.md):
+
+* ``hub.in.<kind>.<plugin>`` — inbound items (raw mail, alerts, portal requests), stream
+  ``HUB_IN``; published with ``Nats-Msg-Id`` = the item's intake key so JetStream drops
+  client retries inside its duplicate window;
+* ``hub.evt.<entity>.<change>`` — events after a database commit, stream ``HUB_EVT``;
+* ``hub.dead.<original subject>`` — items a consumer gave up on, stream ``HUB_DEAD``.
+
+Consumers are durable *pull* consumers: every hub process fetching from the same
+durable shares its work (JetStream's equivalent of a queue group), and a message is
+acknowledged only after the handler committed it, so a crash means redelivery.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+import msgspec
+import nats
+from nats.aio.client import Client
+from nats.aio.msg import Msg
+from nats.errors import ConnectionClosedError, NoServersError
+from nats.errors import TimeoutError as NatsTimeout
+from nats.js import JetStreamContext
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, RetentionPolicy, StreamConfig
+from nats.js.errors import NotFoundError
+
+from hub.errors import Unavailable
+from hub.logs import get_logger
+
+log = get_logger("hub.bus")
+
+DAY = 86_400.0
+
+STREAMS = (
+    StreamConfig(
+        name="HUB_IN",
+        subjects=["hub.in.>"],
+        retention=RetentionPolicy.LIMITS,
+        max_age=30 * DAY,
+        duplicate_window=600.0,
+    ),
+    StreamConfig(name="HUB_EVT", subjects=["hub.evt.>"], max_age=7 * DAY),
+    StreamConfig(name="HUB_DEAD", subjects=["hub.dead.>"], max_age=90 * DAY),
+)
+
+BatchHandler = Callable[[Sequence[Msg]], Awaitable[None]]
+
+
+class Bus:
+    """One process's connection to NATS and JetStream."""
+
+    def __init__(self, url: str, name: str = "atlas-hub") -> None:
+        self.url = url
+        self.name = name
+        self.nc: Client | None = None
+        self._js: JetStreamContext | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._stopping = asyncio.Event()
+
+    @property
+    def js(self) -> JetStreamContext:
+        if self._js is None:
+            raise Unavailable("not connected to NATS")
+        return self._js
+
+    @property
+    def connected(self) -> bool:
+        return self.nc is not None and self.nc.is_connected
+
+    async def connect(self, timeout: float = 10.0) -> None:
+        async def _on_disconnect() -> None:
+            log.warning("nats_disconnected", url=self.url)
+
+        async def _on_reconnect() -> None:
+            log.info("nats_reconnected", url=self.url)
+
+        async def _on_error(exc: Exception) -> None:
+            log.warning("nats_error", error=str(exc))
+
+        try:
+            self.nc = await nats.connect(
+                self.url,
+                name=self.name,
+                connect_timeout=timeout,
+                reconnect_time_wait=0.5,
+                max_reconnect_attempts=-1,
+                allow_reconnect=True,
+                disconnected_cb=_on_disconnect,
+                reconnected_cb=_on_reconnect,
+                error_cb=_on_error,
+            )
+        except (NoServersError, OSError, TimeoutError) as exc:
+            raise Unavailable(f"cannot connect to NATS at {self.url}: {exc}") from exc
+        self._js = self.nc.jetstream(timeout=5.0)
+        await self.ensure_streams()
+
+    async def ensure_streams(self) -> None:
+        for config in STREAMS:
+            try:
+                await self.js.stream_info(config.name)
+                await self.js.update_stream(config)
+            except NotFoundError:
+                await self.js.add_stream(config)
+
+    async def publish_durable(
+        self,
+        subject: str,
+        payload: bytes,
+        *,
+        key: str | None = None,
+        headers: dict[str, str] | None = None,
+        timeout: float = 5.0,
+    ) -> int:
+        """Publish into JetStream and wait for its acknowledgement (the stream sequence).
+
+        Raises :class:`Unavailable` when JetStream did not confirm: the caller must not
+        tell its sender the item was accepted.
+        """
+        hdrs = dict(headers or {})
+        if key:
+            hdrs["Nats-Msg-Id"] = key[:900]
+        if not self.connected:
+            raise Unavailable("NATS is not connected")
+        try:
+            ack = await self.js.publish(subject, payload, timeout=timeout, headers=hdrs or None)
+        except (NatsTimeout, TimeoutError, ConnectionClosedError, OSError) as exc:
+            raise Unavailable(f"JetStream did not acknowledge {subject}: {exc}") from exc
+        except Exception as exc:  # nats raises several unrelated types when down
+            raise Unavailable(f"JetStream did not acknowledge {subject}: {exc}") from exc
+        return int(ack.seq)
+
+    async def publish_event(self, subject: str, event: Any) -> None:
+        """Publish an event (a msgspec Struct or dict); failures are logged, not raised.
+
+        Events follow a committed change: losing the database write is impossible at this
+        point, so a bus outage must not turn a successful request into an error.
+        """
+        data = event if isinstance(event, bytes) else msgspec.json.encode(event)
+        try:
+            await self.publish_durable(subject, data, timeout=2.0)
+        except Unavailable as exc:
+            log.warning("event_not_published", subject=subject, error=exc.detail)
+
+    async def consume(
+        self,
+        subject: str,
+        durable: str,
+        handler: BatchHandler,
+        *,
+        batch: int = 100,
+        ack_wait: float = 60.0,
+        max_deliver: int = 10,
+    ) -> None:
+        """Start a background loop feeding batches of ``subject`` to ``handler``.
+
+        ``handler`` must ack (or term) every message it processed; messages it did not
+        ack are redelivered after ``ack_wait``.
+        """
+        config = ConsumerConfig(
+            durable_name=durable,
+            ack_policy=AckPolicy.EXPLICIT,
+            deliver_policy=DeliverPolicy.ALL,
+            ack_wait=ack_wait,
+            max_deliver=max_deliver,
+            filter_subject=subject,
+            max_ack_pending=max(1000, batch * 4),
+        )
+        sub = await self.js.pull_subscribe(subject, durable=durable, config=config)
+        self._tasks.append(asyncio.create_task(self._pull_loop(sub, durable, handler, batch)))
+
+    async def _pull_loop(
+        self,
+        sub: JetStreamContext.PullSubscription,
+        durable: str,
+        handler: BatchHandler,
+        batch: int,
+    ) -> None:
+        bound = log.bind(consumer=durable)
+        while not self._stopping.is_set():
+            try:
+                msgs = await sub.fetch(batch, timeout=0.5)
+            except (NatsTimeout, TimeoutError):
+                continue
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                if self._stopping.is_set():
+                    return
+                bound.warning("fetch_failed", error=str(exc))
+                await asyncio.sleep(0.5)
+                continue
+            try:
+                await handler(msgs)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # The handler is responsible for per-message failures; a batch-level
+                # failure leaves the messages unacked, so they are redelivered.
+                bound.exception("batch_handler_failed", count=len(msgs))
+                await asyncio.sleep(1.0)
+
+    async def dead_letter(self, msg: Msg, reason: str) -> None:
+        """Keep an item a consumer gave up on, then terminate its delivery."""
+        headers = dict(msg.headers or {})
+        headers["Atlas-Dead-Reason"] = reason[:500]
+        headers.pop("Nats-Msg-Id", None)
+        await self.publish_durable(f"hub.dead.{msg.subject}", msg.data, headers=headers)
+        await msg.term()
+
+    async def close(self) -> None:
+        self._stopping.set()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            try:
+                await task
+            except (asyncio.CancelledError, Exception):
+                pass
+        self._tasks.clear()
+        if self.nc is not None and not self.nc.is_closed:
+            try:
+                await asyncio.wait_for(self.nc.drain(), 5.0)
+            except Exception:
+                await self.nc.close()
+        self.nc = None
+        self._js = None

@@ -1,0 +1,1 @@
+"""msgspec Structs at the API edge, one module per resource."""

@@ -1,0 +1,1 @@
+"""Domain logic, free of HTTP: the API modules and plugins call these."""

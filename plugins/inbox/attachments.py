@@ -1,0 +1,68 @@
+"""Content-addressed attachment store: files live at ``root/ab/cd/<sha256>``.
+
+The same file mailed twice (signature logos, a forwarded PDF) is stored once. Writes go to
+a temporary file in the target directory and are renamed into place, so a crash never
+leaves a half-written blob under a valid name. Only 64-character lower-case hex digests are
+accepted as keys, which rules out path traversal by construction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+from pathlib import Path
+
+_DIGEST = re.compile(r"[0-9a-f]{64}")
+
+
+class InvalidDigestError(ValueError):
+    """The key is not a sha256 hex digest (and so cannot name a stored file)."""
+
+
+class AttachmentStore:
+    """Store and fetch attachment bytes by their sha256 hex digest."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    def path(self, sha256: str) -> Path:
+        """Where the blob for ``sha256`` lives (whether or not it exists).
+
+        Raises InvalidDigestError for anything that is not 64 lower-case hex characters.
+        """
+        if not isinstance(sha256, str) or not _DIGEST.fullmatch(sha256):
+            raise InvalidDigestError(f"not a sha256 hex digest: {sha256!r}")
+        return self.root / sha256[:2] / sha256[2:4] / sha256
+
+    def put(self, data: bytes) -> str:
+        """Store ``data`` (once) and return its sha256 hex digest."""
+        digest = hashlib.sha256(data).hexdigest()
+        target = self.path(digest)
+        if target.exists():
+            return digest
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            # os.replace is atomic; a concurrent writer of the same digest writes equal bytes.
+            os.replace(tmp_name, target)
+        except BaseException:
+            Path(tmp_name).unlink(missing_ok=True)
+            raise
+        return digest
+
+    def open(self, sha256: str) -> bytes:
+        """Return the stored bytes; FileNotFoundError if absent, InvalidDigestError if bad."""
+        return self.path(sha256).read_bytes()
+
+    def exists(self, sha256: str) -> bool:
+        """True if a blob with this digest is stored."""
+        try:
+            return self.path(sha256).is_file()
+        except InvalidDigestError:
+            return False
