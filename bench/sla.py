@@ -19,8 +19,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-# Run as a script, sys.path[0] is bench/, whose sibling scripts (bench/calendar.py) would
-# shadow standard-library modules: put the repository root there instead.
+# Run as a script, sys.path[0] is bench/, whose sibling scripts could shadow standard-library
+# modules: put the repository root there instead.
 sys.path.pop(0)
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 

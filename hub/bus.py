@@ -6,6 +6,8 @@ Subjects (see DESIGN.md):
   ``HUB_IN``; published with ``Nats-Msg-Id`` = the item's intake key so JetStream drops
   client retries inside its duplicate window;
 * ``hub.evt.<entity>.<change>`` — events after a database commit, stream ``HUB_EVT``;
+* ``hub.out.<kind>`` — outbound work such as ``hub.out.mail`` (see
+  :class:`hub.contracts.OutboundMail`), stream ``HUB_OUT``;
 * ``hub.dead.<original subject>`` — items a consumer gave up on, stream ``HUB_DEAD``.
 
 Consumers are durable *pull* consumers: every hub process fetching from the same
@@ -45,6 +47,8 @@ STREAMS = (
         duplicate_window=600.0,
     ),
     StreamConfig(name="HUB_EVT", subjects=["hub.evt.>"], max_age=7 * DAY),
+    # outbound work (mail to send, webhooks to deliver), consumed by the plugin that owns it
+    StreamConfig(name="HUB_OUT", subjects=["hub.out.>"], max_age=30 * DAY, duplicate_window=600.0),
     StreamConfig(name="HUB_DEAD", subjects=["hub.dead.>"], max_age=90 * DAY),
 )
 

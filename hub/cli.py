@@ -137,10 +137,12 @@ def _cmd_plugins(args: argparse.Namespace) -> int:
     rows = sorted(pm.infos.values(), key=lambda i: i.name)
     width = max((len(r.name) for r in rows), default=4)
     for info in rows:
-        state = "enabled" if info.enabled else "disabled"
+        state = "failed" if info.error else ("enabled" if info.enabled else "disabled")
         print(f"{info.name:<{width}}  {info.distribution} {info.version}  [{state}]")
         print(f"{'':<{width}}  module: {info.module}")
         print(f"{'':<{width}}  hooks:  {', '.join(info.hooks) or '-'}")
+        if info.error:
+            print(f"{'':<{width}}  error:  {info.error}")
     return 0
 
 
@@ -223,6 +225,7 @@ def _plugin_commands() -> list[Any]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    configure_logging("auto", "warning")  # until a command configures its own
     parser = build_parser(_plugin_commands())
     args = parser.parse_args(argv)
     func: Callable[[argparse.Namespace], int] = args.func

@@ -124,3 +124,32 @@ class Command(msgspec.Struct, kw_only=True):
     help: str
     configure: Callable[[Any], None]  # receives the argparse sub-parser
     run: Callable[[Any], int]  # receives the parsed arguments; returns the exit code
+
+
+class MailAttachment(msgspec.Struct, kw_only=True):
+    filename: str
+    content_type: str
+    sha256: str  # content-addressed file under <home>/files (see the inbox plugin)
+
+
+class OutboundMail(msgspec.Struct, kw_only=True):
+    """Mail any plugin asks to send: publish it on ``hub.out.mail``.
+
+    The inbox plugin consumes the subject and sends through the configured relay, with
+    retries; ``key`` makes sending idempotent (the same key is sent once).
+    """
+
+    key: str
+    to: list[str]
+    subject: str
+    text: str
+    html: str | None = None
+    task_id: int | None = None
+    in_reply_to: str | None = None
+    references: list[str] = msgspec.field(default_factory=list)
+    #: RFC 3834: "auto-generated" / "auto-replied" for automatic mail, None for a person's
+    auto_submitted: str | None = None
+    reply_to: str | None = None
+    attachments: list[MailAttachment] = msgspec.field(default_factory=list)
+    #: our Message-ID to use (the inbox signs it); generated when None
+    message_id: str | None = None

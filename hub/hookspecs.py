@@ -195,7 +195,7 @@ def hub_sla_policy(task: dict[str, Any], customer: dict[str, Any]) -> SlaPolicy 
 
 
 @hookspec
-def hub_sla_event(event: SlaEvent) -> Any:
+def hub_sla_event(event: SlaEvent, hub: Hub) -> Any:
     """An SLA clock reached its warning share or breached. May be ``async``.
 
     Called once per clock and kind (also published on ``hub.evt.sla.<kind>``), after
@@ -214,12 +214,15 @@ def hub_sla_event(event: SlaEvent) -> Any:
 
 
 @hookspec
-def hub_task_event(event: TaskEvent) -> Any:
+def hub_task_event(event: TaskEvent, hub: Hub) -> Any:
     """A task changed (created, updated, status changed, assigned, message added).
 
     Called in the process that committed the change, after the commit; the same event
     is published on ``hub.evt.task.<kind>`` for other processes. May be ``async``.
     Exceptions are logged and do not undo the change.
+
+    :param event: what changed (``changes`` maps field -> ``[old, new]``).
+    :param hub: the running hub (optional in your signature).
 
     Example::
 

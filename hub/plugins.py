@@ -24,6 +24,8 @@ class PluginInfo(msgspec.Struct, kw_only=True):
     version: str
     hooks: list[str]
     enabled: bool = True
+    #: why the plugin could not be loaded (it then does not run)
+    error: str | None = None
 
 
 class PluginManager(pluggy.PluginManager):
@@ -68,7 +70,22 @@ def load_plugins(
                 enabled=False,
             )
             continue
-        plugin = ep.load()
+        try:
+            plugin = ep.load()
+        except Exception as exc:
+            # One broken plugin must not take the hub down; it is reported instead
+            # (``atlas-hub plugins`` and the start-up log show why).
+            log.error("plugin_load_failed", plugin=ep.name, module=ep.value, error=repr(exc))
+            pm.infos[ep.name] = PluginInfo(
+                name=ep.name,
+                module=ep.value,
+                distribution=dist.name if dist else "",
+                version=dist.version if dist else "",
+                hooks=[],
+                enabled=False,
+                error=repr(exc),
+            )
+            continue
         pm.register_plugin(plugin, ep.name, dist.name if dist else "", dist.version if dist else "")
     for name, plugin in extra:
         pm.register_plugin(plugin, name, "(registered)", "")

@@ -115,7 +115,7 @@ class Hub:
         if self.bus is not None:
             await self.bus.publish_event(f"hub.evt.task.{event.kind}", event)
         try:
-            await await_all(self.pm.hook.hub_task_event(event=event))
+            await await_all(self.pm.hook.hub_task_event(event=event, hub=self))
         except Exception:
             log.exception("task_event_hook_failed", task_id=event.task_id, kind=event.kind)
 

@@ -6,6 +6,7 @@ from importlib.metadata import entry_points
 
 #: Built-in plugins whose tables live in their own piccolo app.
 _BUILTIN_APPS = (
+    "hub.projects.piccolo_app",
     "plugins.inbox.piccolo_app",
     "plugins.rmm.piccolo_app",
     "plugins.calendar.piccolo_app",
@@ -23,8 +24,14 @@ def db_apps() -> list[str]:
     """
     from importlib.util import find_spec
 
+    def present(name: str) -> bool:
+        try:
+            return find_spec(name) is not None
+        except ModuleNotFoundError:  # its package is absent (a plugin without tables)
+            return False
+
     apps = ["hub.db.piccolo_app"]
-    apps += [name for name in _BUILTIN_APPS if find_spec(name) is not None]
+    apps += [name for name in _BUILTIN_APPS if present(name)]
     for ep in entry_points(group="atlas_hub.db_apps"):
         apps.append(ep.value)
     return apps

@@ -130,7 +130,7 @@ class BreachMonitor:
             raise
         log.info("sla_notice", task_id=event.task_id, kind=event.kind, clock=event.clock)
         try:
-            await await_all(self.hub.pm.hook.hub_sla_event(event=event))
+            await await_all(self.hub.pm.hook.hub_sla_event(event=event, hub=self.hub))
         except Exception:
             log.exception("sla_event_hook_failed", task_id=event.task_id)
         return True

@@ -84,14 +84,18 @@ def _common(
 ) -> None:
     component.add("UID", uid)
     component.add("DTSTAMP", stamp)
-    component.add("SEQUENCE", item.sequence)
+    # SEQUENCE and TRANSP are left out at their RFC 5545 defaults (0, OPAQUE): feeds are
+    # mostly SLA deadlines, and every content line costs serialisation time.
+    if item.sequence:
+        component.add("SEQUENCE", item.sequence)
     component.add("SUMMARY", clean_text(item.title))
     if item.description:
         component.add("DESCRIPTION", clean_text(item.description))
     if item.location:
         component.add("LOCATION", clean_text(item.location))
     component.add("CATEGORIES", [item.kind])
-    component.add("TRANSP", "TRANSPARENT" if item.kind in TRANSPARENT_KINDS else "OPAQUE")
+    if item.kind in TRANSPARENT_KINDS:
+        component.add("TRANSP", "TRANSPARENT")
     if item.alarm_minutes_before is not None:
         alarm = Alarm()
         alarm.add("ACTION", "DISPLAY")

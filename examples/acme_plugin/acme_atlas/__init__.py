@@ -1,0 +1,1 @@
+"""Example Atlas Hub plugin (see plugin.py)."""

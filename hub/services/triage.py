@@ -1,0 +1,107 @@
+"""Asking every ``hub_triage`` plugin and combining their answers.
+
+The rule (documented in the hookspec): for each field, the suggestion with the highest
+confidence wins; on a tie the earlier implementation wins (pluggy order: ``tryfirst``
+first, then last-registered first). Afterwards the priority is raised to the customer's
+tier floor and, for VIP contacts, to ``high``: triage never lowers below a floor.
+Which plugin supplied each field, and every plugin's raw answer, are kept.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import msgspec
+
+from hub.contracts import PRIORITIES, FieldSuggestion, TriageContext, TriageItem, TriageSuggestion
+from hub.logs import get_logger
+from hub.plugins import PluginManager, await_me_maybe
+
+log = get_logger("hub.triage")
+FIELDS = ("category", "priority", "team", "technician_id")
+VIP_FLOOR = "high"
+
+
+class TriageResult(msgspec.Struct, kw_only=True):
+    category: FieldSuggestion | None = None
+    priority: FieldSuggestion | None = None
+    team: FieldSuggestion | None = None
+    technician_id: FieldSuggestion | None = None
+    #: field -> plugin that supplied it
+    sources: dict[str, str] = msgspec.field(default_factory=dict)
+    #: plugin -> its whole answer
+    raw: dict[str, TriageSuggestion] = msgspec.field(default_factory=dict)
+    model_versions: dict[str, str] = msgspec.field(default_factory=dict)
+    elapsed_ms: float = 0.0
+
+    @property
+    def confidence(self) -> float:
+        """The weakest confidence among the fields that were suggested (for review)."""
+        values = [getattr(self, f).confidence for f in FIELDS if getattr(self, f) is not None]
+        return min(values) if values else 0.0
+
+
+def _rank(priority: str) -> int:
+    return PRIORITIES.index(priority)  # type: ignore[arg-type]
+
+
+def apply_floors(result: TriageResult, context: TriageContext) -> None:
+    """Raise the priority to the tier floor and the VIP floor; record the reason."""
+    floors: list[tuple[str, str]] = []
+    if context.tier_floor in PRIORITIES:
+        floors.append(
+            (
+                context.tier_floor,
+                f"customer tier {context.sla_tier} sets floor {context.tier_floor}",
+            )
+        )
+    if context.vip:
+        floors.append((VIP_FLOOR, f"VIP contact sets floor {VIP_FLOOR}"))
+    current = result.priority
+    for floor, reason in floors:
+        if current is None:
+            current = FieldSuggestion(value=floor, confidence=0.5, reasons=[reason])
+            result.sources["priority"] = "floor"
+        elif _rank(current.value) > _rank(floor):
+            current = FieldSuggestion(
+                value=floor,
+                confidence=max(current.confidence, 0.5),
+                reasons=[*current.reasons, reason],
+            )
+            result.sources["priority"] = result.sources.get("priority", "") + "+floor"
+        elif reason not in current.reasons and floor == current.value:
+            current.reasons.append(reason)
+    result.priority = current
+
+
+async def run_triage(pm: PluginManager, item: TriageItem, context: TriageContext) -> TriageResult:
+    """Ask each implementation (sync or async) and combine as described above."""
+    started = time.perf_counter()
+    result = TriageResult()
+    caller = pm.hook.hub_triage
+    # walk implementations ourselves: we need each answer's plugin name, and some are async
+    for impl in reversed(caller.get_hookimpls()):
+        kwargs: dict[str, Any] = {"item": item, "context": context}
+        args = {k: kwargs[k] for k in impl.argnames}
+        try:
+            answer = await await_me_maybe(impl.function(**args))
+        except Exception:
+            log.exception("triage_plugin_failed", plugin=impl.plugin_name)
+            continue
+        if answer is None:
+            continue
+        result.raw[impl.plugin_name] = answer
+        if answer.model_version:
+            result.model_versions[impl.plugin_name] = answer.model_version
+        for field in FIELDS:
+            suggestion: FieldSuggestion | None = getattr(answer, field)
+            if suggestion is None:
+                continue
+            best: FieldSuggestion | None = getattr(result, field)
+            if best is None or suggestion.confidence > best.confidence:
+                setattr(result, field, suggestion)
+                result.sources[field] = impl.plugin_name
+    apply_floors(result, context)
+    result.elapsed_ms = (time.perf_counter() - started) * 1000
+    return result

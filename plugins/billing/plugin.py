@@ -1,0 +1,3 @@
+"""Billing plugin: hook implementations."""
+
+from __future__ import annotations

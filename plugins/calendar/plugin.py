@@ -1,0 +1,3 @@
+"""Calendar plugin: hook implementations."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Smart Inbox plugin: hook implementations (filled in below)."""
+
+from __future__ import annotations

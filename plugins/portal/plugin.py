@@ -1,0 +1,3 @@
+"""Client portal plugin: hook implementations (filled in below)."""
+
+from __future__ import annotations

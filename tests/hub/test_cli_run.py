@@ -1,0 +1,133 @@
+"""``atlas-hub`` as a user runs it: a real process, its nats-server child, signals."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from hub.nats_server import free_port
+
+BIN = Path(sys.executable).parent / "atlas-hub"
+
+
+def _get(url: str) -> tuple[int, dict]:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read() or b"{}")
+
+
+def _children(pid: int) -> list[int]:
+    out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
+    return [int(p) for p in out.split()]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    status = Path(f"/proc/{pid}/status")
+    return not (status.exists() and "zombie" in status.read_text())
+
+
+def _start(tmp: Path, *extra: str) -> tuple[subprocess.Popen[bytes], int]:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ATLAS_")}
+    proc = subprocess.Popen(
+        [str(BIN), "run", "--http", f"127.0.0.1:{port}", "--smtp", f"127.0.0.1:{free_port()}",
+         *extra],
+        cwd=tmp, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    return proc, port
+
+
+def _wait_ready(port: int, proc: subprocess.Popen[bytes], timeout: float = 20.0) -> float:
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        if proc.poll() is not None:
+            out = proc.stdout.read().decode() if proc.stdout else ""
+            pytest.fail(f"atlas-hub exited early with {proc.returncode}:\n{out}")
+        try:
+            status, body = _get(f"http://127.0.0.1:{port}/readyz")
+            if status == 200:
+                return time.monotonic() - started
+        except OSError:
+            pass
+        time.sleep(0.1)
+    pytest.fail("not ready within 20 s")
+
+
+def test_run_in_empty_folder_is_ready_and_stops_cleanly_on_sigint(tmp_path: Path) -> None:
+    proc, port = _start(tmp_path)
+    try:
+        _wait_ready(port, proc)
+        nats = [p for p in _children(proc.pid)
+                if "nats-server" in Path(f"/proc/{p}/cmdline").read_text()]
+        assert len(nats) == 1, "one embedded nats-server child"
+        assert (tmp_path / "atlas-data" / "atlas.sqlite3").exists()
+        status, _ = _get(f"http://127.0.0.1:{port}/api/v1/tasks")
+        assert status == 401
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=10) == 0
+        time.sleep(0.2)
+        assert not _alive(nats[0]), "nats-server child must be gone"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+
+def test_sigterm_also_exits_zero(tmp_path: Path) -> None:
+    proc, port = _start(tmp_path, "--home", str(tmp_path / "h"))
+    try:
+        _wait_ready(port, proc)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=10) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+
+def test_starts_next_to_a_nats_already_on_4222(tmp_path: Path) -> None:
+    with socket.socket() as s:
+        if s.connect_ex(("127.0.0.1", 4222)) != 0:
+            pytest.skip("no NATS listening on 4222 on this machine")
+    proc, port = _start(tmp_path)
+    try:
+        _wait_ready(port, proc)
+        url = (tmp_path / "atlas-data" / "nats" / "url").read_text()
+        assert not url.endswith(":4222")
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=10)
+
+
+def test_cli_commands(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ATLAS_")}
+    run = lambda *a: subprocess.run([str(BIN), *a], cwd=tmp_path, env=env,  # noqa: E731
+                                    capture_output=True, text=True, timeout=60)
+    assert "atlas-hub" in run("--version").stdout
+    assert "migrate" in run("--help").stdout
+    migrated = run("migrate", "--home", str(tmp_path / "h"))
+    assert migrated.returncode == 0, migrated.stderr
+    key = run("apikey", "create", "--role", "admin", "--name", "ops", "--home",
+              str(tmp_path / "h"))
+    assert key.returncode == 0 and key.stdout.startswith("atl_")
+    assert "shown once" in key.stderr
+    bad = run("apikey", "create", "--role", "technician", "--name", "x", "--home",
+              str(tmp_path / "h"))
+    assert bad.returncode != 0
+    plugins = run("plugins")
+    assert plugins.returncode == 0
+    for name in ("sla", "inbox", "rmm", "portal", "calendar", "billing", "triage"):
+        assert name in plugins.stdout
