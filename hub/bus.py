@@ -64,6 +64,7 @@ class Bus:
         self.nc: Client | None = None
         self._js: JetStreamContext | None = None
         self._tasks: list[asyncio.Task[None]] = []
+        self._subs: list[Any] = []
         self._stopping = asyncio.Event()
 
     @property
@@ -175,6 +176,7 @@ class Bus:
             max_ack_pending=max(1000, batch * 4),
         )
         sub = await self.js.pull_subscribe(subject, durable=durable, config=config)
+        self._subs.append(sub)
         self._tasks.append(asyncio.create_task(self._pull_loop(sub, durable, handler, batch)))
 
     async def _pull_loop(
@@ -226,9 +228,17 @@ class Bus:
             except (asyncio.CancelledError, Exception):
                 pass
         self._tasks.clear()
+        # A pull subscription with a fetch in flight makes drain() wait for its timeout:
+        # unsubscribe first (the durable consumer stays on the server for the next start).
+        for sub in self._subs:
+            try:
+                await sub.unsubscribe()
+            except Exception:
+                pass
+        self._subs.clear()
         if self.nc is not None and not self.nc.is_closed:
             try:
-                await asyncio.wait_for(self.nc.drain(), 5.0)
+                await asyncio.wait_for(self.nc.drain(), 2.0)
             except Exception:
                 await self.nc.close()
         self.nc = None

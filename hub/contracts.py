@@ -115,6 +115,8 @@ class IntakeConsumer(msgspec.Struct, kw_only=True):
     durable: str
     handler: Callable[[Sequence[Msg]], Awaitable[None]]
     batch: int = 100
+    #: seconds before an unacknowledged message is redelivered (e.g. after a crash)
+    ack_wait: float = 60.0
 
 
 class Command(msgspec.Struct, kw_only=True):

@@ -81,7 +81,11 @@ class Hub:
         self._stack.push_async_callback(self._stop_plugins)
         for consumer in flatten(self.pm.hook.hub_intake_subjects(hub=self)):
             await self.bus_required.consume(
-                consumer.subject, consumer.durable, consumer.handler, batch=consumer.batch
+                consumer.subject,
+                consumer.durable,
+                consumer.handler,
+                batch=consumer.batch,
+                ack_wait=consumer.ack_wait,
             )
         monitor = sla_monitor.BreachMonitor(self)
         await monitor.start()

@@ -13,6 +13,7 @@ from hub.api.task_details import (
 from hub.api.tasks import QueueController, TaskController
 from hub.api.teams import TeamController
 from hub.api.technicians import TechnicianController
+from hub.projects.api import ROUTES as PROJECT_ROUTES
 
 ROUTERS = [
     CustomerController,
@@ -29,4 +30,5 @@ ROUTERS = [
     MessageController,
     SlaController,
     TaskSlaController,
+    *PROJECT_ROUTES,
 ]

@@ -17,6 +17,7 @@ from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 from piccolo.table import Table
 
+from hub.db.sqlite_pool import PooledSQLiteEngine
 from hub.errors import Unavailable
 
 _current: Engine | None = None
@@ -37,8 +38,8 @@ def make_engine(database_url: str | None, sqlite_path: Path) -> Engine:
     path = Path(database_url[len("sqlite:///") :]) if database_url else sqlite_path
     path.parent.mkdir(parents=True, exist_ok=True)
     _enable_wal(path)
-    # timeout: wait for a competing writer instead of failing at once
-    return SQLiteEngine(path=str(path), timeout=30)
+    # timeout: wait for a competing writer (another process) instead of failing at once
+    return PooledSQLiteEngine(path=str(path), timeout=30)
 
 
 def _enable_wal(path: Path) -> None:
@@ -104,6 +105,8 @@ async def start(engine: Engine) -> None:
 async def stop(engine: Engine) -> None:
     if isinstance(engine, PostgresEngine):
         await engine.close_connection_pool()
+    elif isinstance(engine, PooledSQLiteEngine):
+        await engine.close()
 
 
 async def migrate(verbose: bool = False) -> None:

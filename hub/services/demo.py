@@ -47,51 +47,87 @@ async def load_demo() -> bool:
         )
     )
     gold = await sla_tiers.create_tier(
-        SlaTierIn(name="Gold", targets=_targets([15, 30, 120, 480], [240, 480, 1440, 4320], True),
-                  priority_floor="normal", rank=1)
+        SlaTierIn(
+            name="Gold",
+            targets=_targets([15, 30, 120, 480], [240, 480, 1440, 4320], True),
+            priority_floor="normal",
+            rank=1,
+        )
     )
     silver = await sla_tiers.create_tier(
-        SlaTierIn(name="Silver", targets=_targets([30, 60, 240, 960], [480, 960, 2880, 7200], True),
-                  rank=2)
+        SlaTierIn(
+            name="Silver",
+            targets=_targets([30, 60, 240, 960], [480, 960, 2880, 7200], True),
+            rank=2,
+        )
     )
     bronze = await sla_tiers.create_tier(
-        SlaTierIn(name="Bronze", targets=_targets([60, 240, 480, 1440], [960, 1920, 4800, 9600],
-                                                   False), rank=3)
+        SlaTierIn(
+            name="Bronze",
+            targets=_targets([60, 240, 480, 1440], [960, 1920, 4800, 9600], False),
+            rank=3,
+        )
     )
     alice = await staff.create_technician(
-        TechnicianIn(name="Alice Meyer", email="alice@msp.example", skills=["windows", "m365"],
-                     timezone="Europe/Berlin")
+        TechnicianIn(
+            name="Alice Meyer",
+            email="alice@msp.example",
+            skills=["windows", "m365"],
+            timezone="Europe/Berlin",
+        )
     )
     bob = await staff.create_technician(
-        TechnicianIn(name="Bob Okafor", email="bob@msp.example", skills=["network", "linux"],
-                     timezone="Europe/Berlin")
+        TechnicianIn(
+            name="Bob Okafor",
+            email="bob@msp.example",
+            skills=["network", "linux"],
+            timezone="Europe/Berlin",
+        )
     )
     carol = await staff.create_technician(
-        TechnicianIn(name="Carol Nguyen", email="carol@msp.example", skills=["hardware", "windows"],
-                     timezone="Europe/Berlin", role="senior")
+        TechnicianIn(
+            name="Carol Nguyen",
+            email="carol@msp.example",
+            skills=["hardware", "windows"],
+            timezone="Europe/Berlin",
+            role="senior",
+        )
     )
-    await staff.create_team(TeamIn(name="Service Desk", member_ids=[alice.id, carol.id],
-                                   timezone="Europe/Berlin"))
-    await staff.create_team(TeamIn(name="Infrastructure", member_ids=[bob.id, carol.id],
-                                   timezone="Europe/Berlin"))
+    await staff.create_team(
+        TeamIn(name="Service Desk", member_ids=[alice.id, carol.id], timezone="Europe/Berlin")
+    )
+    await staff.create_team(
+        TeamIn(name="Infrastructure", member_ids=[bob.id, carol.id], timezone="Europe/Berlin")
+    )
     for name, domains, tier, auto in (
         ("Northwind Dental", ["northwind-dental.example"], gold.id, True),
         ("Contoso Legal", ["contoso-legal.example"], silver.id, False),
         ("Fabrikam Bakery", ["fabrikam.example"], bronze.id, False),
     ):
         customer = await customers.create_customer(
-            CustomerIn(name=name, email_domains=domains, sla_tier_id=tier,
-                       timezone="Europe/Berlin", calendar_id=office.id,
-                       settings=CustomerSettings(auto_convert=auto))
+            CustomerIn(
+                name=name,
+                email_domains=domains,
+                sla_tier_id=tier,
+                timezone="Europe/Berlin",
+                calendar_id=office.id,
+                settings=CustomerSettings(auto_convert=auto),
+            )
         )
         domain = domains[0]
         await customers.create_contact(
-            ContactIn(customer_id=customer.id, email=f"office@{domain}", name="Office Manager",
-                      vip=False, portal_admin=True)
+            ContactIn(
+                customer_id=customer.id,
+                email=f"office@{domain}",
+                name="Office Manager",
+                vip=False,
+                portal_admin=True,
+            )
         )
         await customers.create_contact(
-            ContactIn(customer_id=customer.id, email=f"ceo@{domain}", name="Managing Director",
-                      vip=True)
+            ContactIn(
+                customer_id=customer.id, email=f"ceo@{domain}", name="Managing Director", vip=True
+            )
         )
     log.info("demo_loaded", customers=3, technicians=3, teams=2)
     return True

@@ -9,7 +9,7 @@ from typing import Any
 import msgspec
 
 from hub.contracts import SlaPolicy
-from hub.db.tables import Customer, SlaCalendar, SlaPause, SlaTier
+from hub.db.tables import Customer, SlaCalendar, SlaPause
 from hub.plugins import PluginManager
 from hub.sla.calendars import BusinessCalendar
 from hub.sla.clocks import ClockState, SlaTarget, compute_clock, explain
@@ -33,33 +33,41 @@ class TaskSlaState(msgspec.Struct, kw_only=True):
 
 
 async def customer_context(customer_id: int) -> dict[str, Any]:
-    """The customer as the ``hub_sla_policy`` hook sees it (tier included)."""
+    """The customer as the ``hub_sla_policy`` hook sees it (tier included); {} if absent."""
+    tier = Customer.sla_tier
     row = (
         await Customer.select(
-            Customer.id, Customer.name, Customer.timezone, Customer.calendar, Customer.sla_tier
+            Customer.id,
+            Customer.name,
+            Customer.timezone,
+            Customer.calendar,
+            Customer.sla_tier,
+            tier.name.as_alias("tier_name"),
+            tier.targets.as_alias("tier_targets"),
+            tier.pause_on_waiting.as_alias("tier_pause"),
+            tier.priority_floor.as_alias("tier_floor"),
+            tier.rank.as_alias("tier_rank"),
         )
         .where(Customer.id == customer_id)
         .first()
     )
     if row is None:
         return {}
-    tier = None
-    if row["sla_tier"] is not None:
-        t = await SlaTier.select().where(SlaTier.id == row["sla_tier"]).first()
-        if t is not None:
-            tier = {
-                "id": t["id"],
-                "name": t["name"],
-                "targets": msgspec.json.decode(t["targets"] or "{}"),
-                "pause_on_waiting": t["pause_on_waiting"],
-                "priority_floor": t["priority_floor"],
-            }
     return {
         "id": row["id"],
         "name": row["name"],
         "timezone": row["timezone"],
         "calendar_id": row["calendar"],
-        "sla_tier": tier,
+        "sla_tier": None
+        if row["sla_tier"] is None
+        else {
+            "id": row["sla_tier"],
+            "name": row["tier_name"],
+            "targets": msgspec.json.decode(row["tier_targets"] or "{}"),
+            "pause_on_waiting": row["tier_pause"],
+            "priority_floor": row["tier_floor"],
+            "rank": row["tier_rank"],
+        },
     }
 
 

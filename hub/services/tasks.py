@@ -18,6 +18,7 @@ from hub.db.integrity import is_unique_violation
 from hub.db.tables import Customer, Device, SlaPause, Task, Team, Technician
 from hub.errors import BadRequest, PreconditionFailed, PreconditionRequired
 from hub.plugins import PluginManager
+from hub.projects.refs import check_task_milestone
 from hub.schemas.tasks import Task as TaskOut
 from hub.schemas.tasks import TaskCreate, TaskUpdate
 from hub.services import audit
@@ -66,9 +67,12 @@ async def _check_refs(
             )
 
 
-async def sla_columns(hub: HubLike, row: dict[str, Any], now: datetime) -> dict[Any, Any]:
+async def sla_columns(
+    hub: HubLike, row: dict[str, Any], now: datetime, customer: dict[str, Any] | None = None
+) -> dict[Any, Any]:
     """The SLA-derived column values for a task in its current state."""
-    customer = await sla_service.customer_context(row["customer"])
+    if customer is None:
+        customer = await sla_service.customer_context(row["customer"])
     policy = sla_service.policy_for(hub.pm, row, customer)
     if policy is None:
         return {
@@ -122,13 +126,19 @@ async def create_task(
         existing = await find_by_intake_key(intake_key)
         if existing:
             return existing
+    customer = await sla_service.customer_context(data.customer_id)
+    if not customer:
+        raise BadRequest(
+            f"customer_id: customer {data.customer_id} does not exist", field="customer_id"
+        )
     await _check_refs(
-        customer_id=data.customer_id,
         technician_id=data.assignee_technician_id,
         team_id=data.assignee_team_id,
         device_id=data.device_id,
         parent_task_id=data.parent_task_id,
     )
+    if data.milestone_id is not None:
+        await check_task_milestone(data.milestone_id, data.customer_id)
     now = now_utc()
     arrived = (data.arrived_at or now).astimezone(UTC)
     if arrived > now:
@@ -158,7 +168,7 @@ async def create_task(
         "created_at": now,
         "updated_at": now,
     }
-    sla_values = await sla_columns(hub, values, now)
+    sla_values = await sla_columns(hub, values, now, customer)
     values.update({col._meta.name: v for col, v in sla_values.items()})
     try:
         async with write_transaction():
@@ -172,7 +182,18 @@ async def create_task(
             if existing:
                 return existing
         raise
-    row = await load_row(task_id)
+    # the row as stored, without reading it back
+    row = {c._meta.name: None for c in Task._meta.columns}
+    row.update(
+        values,
+        id=task_id,
+        customer_name=customer["name"],
+        version=1,
+        touched_by_technician=False,
+        checklist_total=0,
+        checklist_done=0,
+        closed_at=None,
+    )
     await hub.task_event(_event("created", row, actor, now))
     if row["assignee_technician"] or row["assignee_team"]:
         await hub.task_event(
@@ -282,6 +303,10 @@ async def update_task(
                 changes[field] = (row[column._meta.name], value)
                 values[column] = value
                 row[column._meta.name] = value
+        relinked = "milestone_id" in changes or "customer_id" in changes
+        if row["milestone_id"] is not None and relinked:
+            # the milestone must exist and belong to a project of the task's customer
+            await check_task_milestone(row["milestone_id"], row["customer"])
         if patch.priority is not UNSET and patch.priority != row["priority"]:
             changes["priority"] = (row["priority"], patch.priority)
             values[Task.priority] = patch.priority

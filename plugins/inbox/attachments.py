@@ -12,6 +12,7 @@ import hashlib
 import os
 import re
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 _DIGEST = re.compile(r"[0-9a-f]{64}")
@@ -36,8 +37,12 @@ class AttachmentStore:
             raise InvalidDigestError(f"not a sha256 hex digest: {sha256!r}")
         return self.root / sha256[:2] / sha256[2:4] / sha256
 
-    def put(self, data: bytes) -> str:
-        """Store ``data`` (once) and return its sha256 hex digest."""
+    def put(self, data: bytes, *, sync: bool = True) -> str:
+        """Store ``data`` (once) and return its sha256 hex digest.
+
+        With ``sync=False`` the caller promises to call :meth:`sync` on the digest before
+        relying on it (batch writers fsync many files concurrently instead of one by one).
+        """
         digest = hashlib.sha256(data).hexdigest()
         target = self.path(digest)
         if target.exists():
@@ -48,13 +53,30 @@ class AttachmentStore:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
                 handle.flush()
-                os.fsync(handle.fileno())
+                if sync:
+                    os.fsync(handle.fileno())
             # os.replace is atomic; a concurrent writer of the same digest writes equal bytes.
             os.replace(tmp_name, target)
         except BaseException:
             Path(tmp_name).unlink(missing_ok=True)
             raise
         return digest
+
+    def sync(self, digests: list[str], workers: int = 8) -> None:
+        """fsync the files of ``digests`` (in parallel: the file system batches them)."""
+        paths = {self.path(d) for d in digests}
+        if not paths:
+            return
+
+        def one(path: Path) -> None:
+            fd = os.open(path, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+
+        with ThreadPoolExecutor(max_workers=min(workers, len(paths))) as pool:
+            list(pool.map(one, paths))
 
     def open(self, sha256: str) -> bytes:
         """Return the stored bytes; FileNotFoundError if absent, InvalidDigestError if bad."""

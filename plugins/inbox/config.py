@@ -63,7 +63,7 @@ class InboxSettings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     rate_limit_messages: int = 20
     rate_limit_window_seconds: float = 600.0
     #: per-message processing budget in the intake consumer
-    budget_seconds: float = 30.0
+    budget_seconds: float = 10.0
     intake_batch: int = 200
 
     @property

@@ -8,7 +8,6 @@ from typing import Any
 import msgspec
 from litestar.connection import ASGIConnection
 
-from hub.db.engine import write_transaction
 from hub.db.tables import Contact
 from hub.errors import BadRequest, Forbidden, Unauthorized
 from hub.schemas.common import normalise_email
@@ -75,18 +74,22 @@ async def redeem_login_token(token: str) -> int:
     if not token or len(token) > 200:
         raise Unauthorized(INVALID_LINK)
     at = now()
-    async with write_transaction():
-        row = (
-            await PortalLoginToken.select()
-            .where(PortalLoginToken.token_hash == token_hash(token))
-            .first()
+    # one conditional UPDATE: of two concurrent redemptions exactly one gets a row back
+    used = (
+        await PortalLoginToken.update({PortalLoginToken.used_at: at})
+        .where(
+            (PortalLoginToken.token_hash == token_hash(token))
+            & PortalLoginToken.used_at.is_null()
+            & (PortalLoginToken.expires_at > at)
         )
-        if row is None or row["used_at"] is not None or row["expires_at"] <= at:
-            raise Unauthorized(INVALID_LINK)
-        await PortalLoginToken.update({PortalLoginToken.used_at: at}).where(
-            (PortalLoginToken.id == row["id"]) & PortalLoginToken.used_at.is_null()
-        )
-    contact = await Contact.select(Contact.portal_access).where(Contact.id == row["contact"]).first()
+        .returning(PortalLoginToken.contact)
+    )
+    if not used:
+        raise Unauthorized(INVALID_LINK)
+    row = used[0]
+    contact = (
+        await Contact.select(Contact.portal_access).where(Contact.id == row["contact"]).first()
+    )
     if contact is None or not contact["portal_access"]:
         raise Unauthorized(INVALID_LINK)
     return int(row["contact"])
@@ -127,12 +130,22 @@ def _presented_token(conn: ASGIConnection[Any, Any, Any, Any]) -> tuple[str | No
 
 async def current_user(conn: ASGIConnection[Any, Any, Any, Any]) -> PortalUser | None:
     """The contact signed in on this request (cookie or bearer token), or None."""
+    cached = conn.scope.get("state", {}).get("portal_user")
+    if isinstance(cached, PortalUser):
+        return cached
+    user = await _lookup(conn)
+    if user is not None:
+        conn.scope.setdefault("state", {})["portal_user"] = user
+    return user
+
+
+async def _lookup(conn: ASGIConnection[Any, Any, Any, Any]) -> PortalUser | None:
     token, via = _presented_token(conn)
     if not token or len(token) > 200:
         return None
     row = (
         await PortalSession.select(
-            PortalSession.all_columns(),
+            *PortalSession.all_columns(),
             PortalSession.contact.customer.as_alias("customer_id"),
             PortalSession.contact.email.as_alias("email"),
             PortalSession.contact.name.as_alias("name"),
@@ -170,6 +183,11 @@ async def require_user(conn: ASGIConnection[Any, Any, Any, Any]) -> PortalUser:
     if user is None:
         raise Unauthorized("sign in to the portal first (session missing or expired)")
     return user
+
+
+async def signed_in(conn: ASGIConnection[Any, Any, Any, Any], _: Any) -> None:
+    """Guard: runs before the body is read, so a signed-out caller gets 401, not 400."""
+    await require_user(conn)
 
 
 def check_api_csrf(conn: ASGIConnection[Any, Any, Any, Any], user: PortalUser) -> None:

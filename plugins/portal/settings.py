@@ -47,6 +47,10 @@ class PortalSettings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     #: how long a form submission waits for its task before showing "received"
     submit_wait_seconds: Annotated[float, msgspec.Meta(ge=0, le=10)] = 3.0
     min_password_length: Annotated[int, msgspec.Meta(ge=8)] = 10
+    #: CSP frame-ancestors: who may frame the pages ("'none'", "'self'", or origins)
+    frame_ancestors: str = "'self'"
+    #: take the client address from X-Forwarded-For (only behind a trusted proxy)
+    trust_forwarded_for: bool = False
 
     @property
     def secure_cookies(self) -> bool:
@@ -70,8 +74,9 @@ def parse_settings(raw: dict[str, Any]) -> PortalSettings:
     except msgspec.ValidationError as exc:
         raise SettingsError(f"[portal] {exc}") from exc
     if not settings.base_url.lower().startswith(("http://", "https://")):
-        raise SettingsError(f"[portal] base_url must start with http:// or https://, got "
-                            f"{settings.base_url!r}")
+        raise SettingsError(
+            f"[portal] base_url must start with http:// or https://, got {settings.base_url!r}"
+        )
     if settings.magic_link_url and "{token}" not in settings.magic_link_url:
         raise SettingsError("[portal] magic_link_url must contain {token}")
     if not settings.categories:

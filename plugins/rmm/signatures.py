@@ -115,6 +115,10 @@ class ReplayCache:
             self._seen.popitem(last=False)
         return True
 
+    def forget(self, key: str) -> None:
+        """Drop ``key`` (a request that was refused after the check may be retried)."""
+        self._seen.pop(key, None)
+
     def _expire(self, now: datetime) -> None:
         cutoff = now - self._window
         while self._seen:

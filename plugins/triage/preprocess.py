@@ -74,9 +74,7 @@ def subject_words(subject: str) -> list[str]:
     """Words of a subject as the corpus keeps them: all words but one-letter ones (bar "a")."""
     subject = _SUBJECT_PREFIX.sub("", subject)
     return [
-        w
-        for w in _ascii_words(subject)
-        if (len(w) > 1 or w == "a") and w not in ALWAYS_DROPPED
+        w for w in _ascii_words(subject) if (len(w) > 1 or w == "a") and w not in ALWAYS_DROPPED
     ]
 
 
@@ -117,8 +115,4 @@ def derive_body_stop_words(
         tokens = doc.split()
         head.update(tokens[:subject_len])
         tail.update(tokens[subject_len:])
-    return {
-        w
-        for w, n in head.items()
-        if n >= min_subject_count and tail[w] < max_body_ratio * n
-    }
+    return {w for w, n in head.items() if n >= min_subject_count and tail[w] < max_body_ratio * n}

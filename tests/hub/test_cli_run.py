@@ -45,9 +45,19 @@ def _start(tmp: Path, *extra: str) -> tuple[subprocess.Popen[bytes], int]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("ATLAS_")}
     proc = subprocess.Popen(
-        [str(BIN), "run", "--http", f"127.0.0.1:{port}", "--smtp", f"127.0.0.1:{free_port()}",
-         *extra],
-        cwd=tmp, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        [
+            str(BIN),
+            "run",
+            "--http",
+            f"127.0.0.1:{port}",
+            "--smtp",
+            f"127.0.0.1:{free_port()}",
+            *extra,
+        ],
+        cwd=tmp,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     return proc, port
 
@@ -59,7 +69,7 @@ def _wait_ready(port: int, proc: subprocess.Popen[bytes], timeout: float = 20.0)
             out = proc.stdout.read().decode() if proc.stdout else ""
             pytest.fail(f"atlas-hub exited early with {proc.returncode}:\n{out}")
         try:
-            status, body = _get(f"http://127.0.0.1:{port}/readyz")
+            status, _body = _get(f"http://127.0.0.1:{port}/readyz")
             if status == 200:
                 return time.monotonic() - started
         except OSError:
@@ -72,8 +82,11 @@ def test_run_in_empty_folder_is_ready_and_stops_cleanly_on_sigint(tmp_path: Path
     proc, port = _start(tmp_path)
     try:
         _wait_ready(port, proc)
-        nats = [p for p in _children(proc.pid)
-                if "nats-server" in Path(f"/proc/{p}/cmdline").read_text()]
+        nats = [
+            p
+            for p in _children(proc.pid)
+            if "nats-server" in Path(f"/proc/{p}/cmdline").read_text()
+        ]
         assert len(nats) == 1, "one embedded nats-server child"
         assert (tmp_path / "atlas-data" / "atlas.sqlite3").exists()
         status, _ = _get(f"http://127.0.0.1:{port}/api/v1/tasks")
@@ -114,18 +127,27 @@ def test_starts_next_to_a_nats_already_on_4222(tmp_path: Path) -> None:
 
 def test_cli_commands(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ATLAS_")}
-    run = lambda *a: subprocess.run([str(BIN), *a], cwd=tmp_path, env=env,  # noqa: E731
-                                    capture_output=True, text=True, timeout=60)
+
+    def run(*a):
+        return subprocess.run(
+            [str(BIN), *a],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
     assert "atlas-hub" in run("--version").stdout
     assert "migrate" in run("--help").stdout
     migrated = run("migrate", "--home", str(tmp_path / "h"))
     assert migrated.returncode == 0, migrated.stderr
-    key = run("apikey", "create", "--role", "admin", "--name", "ops", "--home",
-              str(tmp_path / "h"))
+    key = run("apikey", "create", "--role", "admin", "--name", "ops", "--home", str(tmp_path / "h"))
     assert key.returncode == 0 and key.stdout.startswith("atl_")
     assert "shown once" in key.stderr
-    bad = run("apikey", "create", "--role", "technician", "--name", "x", "--home",
-              str(tmp_path / "h"))
+    bad = run(
+        "apikey", "create", "--role", "technician", "--name", "x", "--home", str(tmp_path / "h")
+    )
     assert bad.returncode != 0
     plugins = run("plugins")
     assert plugins.returncode == 0

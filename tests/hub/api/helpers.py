@@ -29,14 +29,18 @@ async def small_msp(client: AsyncTestClient, h: dict[str, str]) -> dict[str, Any
         h,
     )
     other = await post(client, "/api/v1/customers", {"name": "Globex"}, h)
-    tech = await post(
-        client, "/api/v1/technicians", {"name": "Ann", "email": "ann@msp.example"}, h
-    )
+    tech = await post(client, "/api/v1/technicians", {"name": "Ann", "email": "ann@msp.example"}, h)
     tech2 = await post(
         client, "/api/v1/technicians", {"name": "Ben", "email": "ben@msp.example"}, h
     )
     team = await post(
         client, "/api/v1/teams", {"name": "Desk", "member_ids": [tech["id"], tech2["id"]]}, h
     )
-    return {"tier": tier, "customer": customer, "other": other, "tech": tech, "tech2": tech2,
-            "team": team}
+    return {
+        "tier": tier,
+        "customer": customer,
+        "other": other,
+        "tech": tech,
+        "tech2": tech2,
+        "team": team,
+    }

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from typing import Any
-
 from httpx import AsyncClient as AsyncTestClient
 
 from hub.services import apikeys
@@ -65,13 +63,12 @@ async def test_technician_key_must_belong_to_a_technician(client: AsyncTestClien
 
 async def test_bad_input_is_400_naming_the_field(client: AsyncTestClient, keys: Keys) -> None:
     bad_json = await client.post(
-        "/api/v1/customers", content=b"{not json", headers={**keys.admin_h,
-                                                            "content-type": "application/json"}
+        "/api/v1/customers",
+        content=b"{not json",
+        headers={**keys.admin_h, "content-type": "application/json"},
     )
     assert bad_json.status_code == 400
-    wrong_type = await client.post(
-        "/api/v1/customers", json={"name": 12}, headers=keys.admin_h
-    )
+    wrong_type = await client.post("/api/v1/customers", json={"name": 12}, headers=keys.admin_h)
     assert wrong_type.status_code == 400
     assert "name" in wrong_type.text
     unknown = await client.post(

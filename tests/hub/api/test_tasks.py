@@ -28,8 +28,14 @@ async def test_task_inherits_sla_targets_from_customer_tier(
 ) -> None:
     msp = await small_msp(client, keys.admin_h)
     arrived = datetime.now(UTC) - timedelta(minutes=5)
-    task = await _task(client, keys.admin_h, customer_id=msp["customer"]["id"], title="Printer",
-                       priority="high", arrived_at=arrived.isoformat())
+    task = await _task(
+        client,
+        keys.admin_h,
+        customer_id=msp["customer"]["id"],
+        title="Printer",
+        priority="high",
+        arrived_at=arrived.isoformat(),
+    )
     assert task["sla"]["policy"] == "Gold/high"
     fr_due = datetime.fromisoformat(task["sla"]["first_response"]["due_at"])
     res_due = datetime.fromisoformat(task["sla"]["resolution"]["due_at"])
@@ -45,8 +51,9 @@ async def test_priority_and_customer_changes_recompute_sla(
     client: AsyncTestClient, keys: Keys
 ) -> None:
     msp = await small_msp(client, keys.admin_h)
-    task = await _task(client, keys.admin_h, customer_id=msp["customer"]["id"], title="Mail",
-                       priority="low")
+    task = await _task(
+        client, keys.admin_h, customer_id=msp["customer"]["id"], title="Mail", priority="low"
+    )
     assert task["sla"]["first_response"]["target_seconds"] == 480 * 60
     r = await _patch(client, keys.admin_h, task, priority="critical")
     assert r.status_code == 200, r.text
@@ -60,8 +67,17 @@ async def test_priority_and_customer_changes_recompute_sla(
 async def test_lifecycle_through_every_status(client: AsyncTestClient, keys: Keys) -> None:
     msp = await small_msp(client, keys.admin_h)
     task = await _task(client, keys.admin_h, customer_id=msp["customer"]["id"], title="VPN")
-    for status in ("in_progress", "waiting_on_customer", "open", "in_progress", "resolved",
-                   "closed", "open", "resolved", "closed"):
+    for status in (
+        "in_progress",
+        "waiting_on_customer",
+        "open",
+        "in_progress",
+        "resolved",
+        "closed",
+        "open",
+        "resolved",
+        "closed",
+    ):
         r = await _patch(client, keys.admin_h, task, status=status)
         assert r.status_code == 200, (status, r.text)
         task = r.json()
@@ -105,8 +121,9 @@ async def test_stale_version_is_refused(client: AsyncTestClient, keys: Keys) -> 
     second = await _patch(client, keys.admin_h, task, title="Ben's title")  # still v1
     assert second.status_code == 412
     assert "changed by someone else" in second.json()["detail"]
-    no_version = await client.patch(f"/api/v1/tasks/{task['id']}", json={"title": "x"},
-                                    headers=keys.admin_h)
+    no_version = await client.patch(
+        f"/api/v1/tasks/{task['id']}", json={"title": "x"}, headers=keys.admin_h
+    )
     assert no_version.status_code == 428
     final = (await client.get(f"/api/v1/tasks/{task['id']}", headers=keys.admin_h)).json()
     assert final["title"] == "Ann's title"
@@ -135,8 +152,13 @@ async def test_events_are_published_after_commit(
         received.append((msg.subject, msgspec.json.decode(msg.data)))
 
     await nc.subscribe("hub.evt.task.>", cb=on_msg)
-    task = await _task(client, keys.admin_h, customer_id=msp["customer"]["id"], title="Evt",
-                       assignee_technician_id=msp["tech"]["id"])
+    task = await _task(
+        client,
+        keys.admin_h,
+        customer_id=msp["customer"]["id"],
+        title="Evt",
+        assignee_technician_id=msp["tech"]["id"],
+    )
     await _patch(client, keys.admin_h, task, status="in_progress")
     for _ in range(50):
         if len(received) >= 4:
@@ -145,7 +167,9 @@ async def test_events_are_published_after_commit(
     await nc.close()
     subjects = [s for s, _ in received]
     assert subjects == [
-        "hub.evt.task.created", "hub.evt.task.assigned", "hub.evt.task.updated",
+        "hub.evt.task.created",
+        "hub.evt.task.assigned",
+        "hub.evt.task.updated",
         "hub.evt.task.status_changed",
     ]
     status_event = received[3][1]
@@ -184,26 +208,44 @@ async def test_time_entries_totals_and_lock(client: AsyncTestClient, keys: Keys)
     h = await keys.technician(msp["tech"]["id"])
     base = f"/api/v1/tasks/{task['id']}/time"
     start = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
-    a = await post(client, base, {"started_at": start.isoformat(), "minutes": 30,
-                                  "work_type": "remote"}, h)
+    a = await post(
+        client, base, {"started_at": start.isoformat(), "minutes": 30, "work_type": "remote"}, h
+    )
     assert a["technician_id"] == msp["tech"]["id"]
-    await post(client, base, {"started_at": start.isoformat(),
-                              "ended_at": (start + timedelta(minutes=45)).isoformat(),
-                              "billable": False}, h)
-    both = await client.post(base, json={"started_at": start.isoformat(), "minutes": 5,
-                                         "ended_at": start.isoformat()}, headers=h)
+    await post(
+        client,
+        base,
+        {
+            "started_at": start.isoformat(),
+            "ended_at": (start + timedelta(minutes=45)).isoformat(),
+            "billable": False,
+        },
+        h,
+    )
+    both = await client.post(
+        base,
+        json={"started_at": start.isoformat(), "minutes": 5, "ended_at": start.isoformat()},
+        headers=h,
+    )
     assert both.status_code == 400
     totals = (await client.get(f"{base}/totals", headers=h)).json()
-    assert totals == {"minutes": 75, "billable_minutes": 30, "non_billable_minutes": 45,
-                      "entries": 2, "by_work_type": {"remote": 30, "standard": 45}}
+    assert totals == {
+        "minutes": 75,
+        "billable_minutes": 30,
+        "non_billable_minutes": 45,
+        "entries": 2,
+        "by_work_type": {"remote": 30, "standard": 45},
+    }
     cust = await client.get(
         f"/api/v1/customers/{msp['customer']['id']}/time-totals",
-        params={"from": "2026-11-01T00:00:00Z", "to": "2026-11-03T00:00:00Z"}, headers=h,
+        params={"from": "2026-11-01T00:00:00Z", "to": "2026-11-03T00:00:00Z"},
+        headers=h,
     )
     assert cust.json()["minutes"] == 75
     outside = await client.get(
         f"/api/v1/customers/{msp['customer']['id']}/time-totals",
-        params={"from": "2026-11-03T00:00:00Z", "to": "2026-11-04T00:00:00Z"}, headers=h,
+        params={"from": "2026-11-03T00:00:00Z", "to": "2026-11-04T00:00:00Z"},
+        headers=h,
     )
     assert outside.json()["minutes"] == 0
     # an invoiced entry is locked
@@ -228,26 +270,46 @@ async def test_public_comment_meets_first_response(client: AsyncTestClient, keys
     assert t["first_response_at"] is not None
     assert t["sla"]["first_response"]["state"] == "met"
     conv = (await client.get(base, headers=h)).json()
-    assert [(m["direction"], m["public"]) for m in conv] == [("internal", False), ("outbound", True)]
+    assert [(m["direction"], m["public"]) for m in conv] == [
+        ("internal", False),
+        ("outbound", True),
+    ]
 
 
 async def test_queue_filters_and_my_queue(client: AsyncTestClient, keys: Keys) -> None:
     msp = await small_msp(client, keys.admin_h)
     cid = msp["customer"]["id"]
-    mine = await _task(client, keys.admin_h, customer_id=cid, title="Mine printer",
-                       assignee_technician_id=msp["tech"]["id"], priority="high")
-    team = await _task(client, keys.admin_h, customer_id=cid, title="Team thing",
-                       assignee_team_id=msp["team"]["id"])
-    await _task(client, keys.admin_h, customer_id=cid, title="Ben's",
-                assignee_technician_id=msp["tech2"]["id"])
+    mine = await _task(
+        client,
+        keys.admin_h,
+        customer_id=cid,
+        title="Mine printer",
+        assignee_technician_id=msp["tech"]["id"],
+        priority="high",
+    )
+    team = await _task(
+        client,
+        keys.admin_h,
+        customer_id=cid,
+        title="Team thing",
+        assignee_team_id=msp["team"]["id"],
+    )
+    await _task(
+        client,
+        keys.admin_h,
+        customer_id=cid,
+        title="Ben's",
+        assignee_technician_id=msp["tech2"]["id"],
+    )
     await _task(client, keys.admin_h, customer_id=msp["other"]["id"], title="Other printer")
     h = await keys.technician(msp["tech"]["id"])
     q = (await client.get("/api/v1/queue/me", headers=h)).json()
     assert {t["id"] for t in q["items"]} == {mine["id"], team["id"]}
     r = await client.get("/api/v1/tasks", params={"q": "printer"}, headers=h)
     assert {t["title"] for t in r.json()["items"]} == {"Mine printer", "Other printer"}
-    r = await client.get("/api/v1/tasks", params={"priority": "high", "customer_id": cid},
-                         headers=h)
+    r = await client.get(
+        "/api/v1/tasks", params={"priority": "high", "customer_id": cid}, headers=h
+    )
     assert [t["id"] for t in r.json()["items"]] == [mine["id"]]
     # default sort: nearest SLA due first; tasks without SLA last
     r = await client.get("/api/v1/tasks", headers=h)
@@ -294,10 +356,13 @@ async def test_delete_customer_with_tasks_is_409(client: AsyncTestClient, keys: 
 
 async def test_unknown_references_are_400(client: AsyncTestClient, keys: Keys) -> None:
     msp = await small_msp(client, keys.admin_h)
-    r = await client.post("/api/v1/tasks", json={"customer_id": 999, "title": "x"},
-                          headers=keys.admin_h)
+    r = await client.post(
+        "/api/v1/tasks", json={"customer_id": 999, "title": "x"}, headers=keys.admin_h
+    )
     assert r.status_code == 400 and "customer_id" in r.json()["detail"]
-    r = await client.post("/api/v1/tasks", json={"customer_id": msp["customer"]["id"],
-                                                 "title": "x", "priority": "urgent"},
-                          headers=keys.admin_h)
+    r = await client.post(
+        "/api/v1/tasks",
+        json={"customer_id": msp["customer"]["id"], "title": "x", "priority": "urgent"},
+        headers=keys.admin_h,
+    )
     assert r.status_code == 400 and "priority" in r.text

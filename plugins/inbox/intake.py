@@ -1,0 +1,171 @@
+"""The ``inbox-intake`` consumer of ``hub.in.email.inbox``: raw mail to committed records.
+
+A fetched batch is handled together: parsed in a worker thread, decided, and its rows
+inserted in one ``write_transaction`` (SQLite commits single rows at a few hundred per
+second, batches at thousands). Mail that touches a task then runs one by one through the
+core services. When anything in the batch fails, every message of it is retried alone,
+each within its time budget (the rules of :mod:`hub.intake`): acknowledged only after
+its commit, retried with back-off, and after ``MAX_ATTEMPTS`` kept as quarantined mail
+(or, if even that fails, moved to ``hub.dead.*``). Nothing is dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+
+from nats.aio.msg import Msg
+
+from hub.db.engine import write_transaction
+from hub.db.integrity import is_unique_violation
+from hub.logs import get_logger
+from hub.runtime import Hub
+from plugins.inbox.attachments import AttachmentStore
+from plugins.inbox.autoreply import SenderRateLimiter
+from plugins.inbox.config import InboxSettings
+from plugins.inbox.outcomes import Decision, apply_to_task, decide, row_for
+from plugins.inbox.prepare import Prepared, Received, decode, prepare, prepare_many
+from plugins.inbox.tables import InboxMail
+from plugins.inbox.triage_step import TriageCache
+
+log = get_logger("plugins.inbox.intake")
+MAX_ATTEMPTS = 5
+
+
+async def insert_row(row: InboxMail) -> None:
+    """Record one mail; a row already there (redelivery, another process) is success."""
+    try:
+        async with write_transaction():
+            await InboxMail.insert(row)
+    except Exception as exc:
+        if not is_unique_violation(exc):
+            raise
+
+
+class InboxIntake:
+    """Per-process state of the consumer (the rate limiter lives here)."""
+
+    def __init__(self, hub: Hub, settings: InboxSettings) -> None:
+        self.hub = hub
+        self.settings = settings
+        self.store = AttachmentStore(hub.settings.files_dir)
+        self.own = settings.own_addresses()
+        self.secret = hub.settings.secret
+        self.limiter = SenderRateLimiter(
+            settings.rate_limit_messages, settings.rate_limit_window_seconds
+        )
+
+    async def handle(self, msgs: Sequence[Msg]) -> None:
+        """The batch handler given to the core (``IntakeConsumer.handler``)."""
+        if not msgs:
+            return
+        items = [(msg, decode(msg)) for msg in msgs]
+        keys = list({r.key for _, r in items})
+        done = {
+            r["intake_key"]
+            for r in await InboxMail.select(InboxMail.intake_key).where(
+                InboxMail.intake_key.is_in(keys)
+            )
+        }
+        todo: list[tuple[Msg, Received]] = []
+        dups: list[tuple[Msg, str]] = []
+        seen: set[str] = set()
+        for msg, rec in items:
+            if rec.key in done:
+                await msg.ack()  # delivered twice: already recorded
+            elif rec.key in seen:
+                dups.append((msg, rec.key))
+            else:
+                seen.add(rec.key)
+                todo.append((msg, rec))
+        if todo:
+            try:
+                await self._batch(todo)
+            except Exception as exc:
+                log.warning("intake_batch_failed_one_by_one", count=len(todo), error=repr(exc))
+                for msg, rec in todo:
+                    await self._one(msg, rec)
+        for msg, key in dups:
+            if await InboxMail.exists().where(InboxMail.intake_key == key):
+                await msg.ack()
+            else:
+                await msg.nak(delay=2.0)
+
+    async def _batch(self, todo: list[tuple[Msg, Received]]) -> None:
+        budget = self.settings.budget_seconds
+        prepared = await asyncio.wait_for(
+            asyncio.to_thread(prepare_many, [r for _, r in todo], self.store, self.own), budget
+        )
+        cache = TriageCache()
+        simple: list[tuple[Msg, InboxMail]] = []
+        with_task: list[tuple[Msg, Prepared, Decision]] = []
+        async with write_transaction():
+            for (msg, _), prep in zip(todo, prepared, strict=True):
+                decision = await decide(self.hub, prep, cache, self.limiter, self.secret)
+                if decision.touches_task:
+                    with_task.append((msg, prep, decision))
+                else:
+                    simple.append((msg, row_for(prep, decision)))
+            if simple:
+                await InboxMail.insert(*[row for _, row in simple])
+        for msg, _ in simple:
+            await msg.ack()
+        log.debug("intake_batch_committed", rows=len(simple), task_path=len(with_task))
+        for msg, prep, decision in with_task:
+            await self._one(msg, prep.received, prep, decision)
+
+    async def _one(
+        self,
+        msg: Msg,
+        rec: Received,
+        prepared: Prepared | None = None,
+        decision: Decision | None = None,
+    ) -> None:
+        attempts = msg.metadata.num_delivered if msg.metadata else 1
+        bound = log.bind(key=rec.key, attempt=attempts)
+        try:
+            await asyncio.wait_for(
+                self._process(rec, prepared, decision), self.settings.budget_seconds
+            )
+        except Exception as exc:  # includes TimeoutError (budget exceeded)
+            reason = "time budget exceeded" if isinstance(exc, TimeoutError) else repr(exc)
+            if attempts < MAX_ATTEMPTS:
+                bound.warning("intake_failed_will_retry", error=reason)
+                await msg.nak(delay=min(30.0, 2.0**attempts))
+                return
+            bound.error("intake_gave_up", error=reason)
+            try:
+                await self._quarantine(rec, f"processing failed {attempts} times: {reason}")
+            except Exception as exc2:
+                await self.hub.bus_required.dead_letter(msg, f"{reason}; {exc2!r}")
+                return
+        await msg.ack()
+
+    async def _process(
+        self, rec: Received, prepared: Prepared | None, decision: Decision | None
+    ) -> None:
+        if await InboxMail.exists().where(InboxMail.intake_key == rec.key):
+            return
+        if prepared is None:
+            prepared = await asyncio.to_thread(prepare, rec, self.store, self.own)
+        cache = TriageCache()
+        if decision is None:
+            decision = await decide(self.hub, prepared, cache, self.limiter, self.secret)
+        if decision.touches_task:
+            row = await apply_to_task(self.hub, prepared, decision, cache)
+        else:
+            row = row_for(prepared, decision)
+        await insert_row(row)
+
+    async def _quarantine(self, rec: Received, reason: str) -> None:
+        digest = await asyncio.to_thread(self.store.put, rec.raw)
+        prepared = Prepared(
+            received=rec,
+            parsed=None,
+            quarantine_reason=reason[:2000],
+            raw_sha256=digest,
+            split=None,
+            noise=None,
+            attachments=[],
+        )
+        await insert_row(row_for(prepared, Decision(status="quarantined")))

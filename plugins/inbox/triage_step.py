@@ -1,0 +1,150 @@
+"""Customer match and triage hand-off for one inbound mail.
+
+The customer is matched deterministically (``hub.services.customers.match_sender``:
+contact address, then domain, else unmatched and flagged for review). Triage goes
+through ``hub.services.triage.run_triage`` with the customer's tier floor, VIP flag and
+the team names; when no plugin suggests a priority, the suggestion is ``normal`` raised
+to the floors (triage never lowers below a floor).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import msgspec
+
+from hub.contracts import PRIORITIES, TriageContext, TriageItem
+from hub.db.tables import Customer, Team
+from hub.plugins import PluginManager
+from hub.services.customers import CustomerMatch, match_sender
+from hub.services.triage import TriageResult, run_triage
+
+DEFAULT_PRIORITY = "normal"
+
+
+class Suggestion(msgspec.Struct, kw_only=True):
+    """What the inbox shows next to an item, and what convert pre-fills."""
+
+    customer_id: int | None
+    contact_id: int | None
+    match_method: str
+    needs_review: bool
+    priority: str
+    team: str
+    category: str
+    reasons: list[str]
+    triage: dict[str, Any]
+
+
+class TriageCache:
+    """Per-batch memo of customer contexts and team names (one query each, not per mail)."""
+
+    def __init__(self) -> None:
+        self._contexts: dict[int | None, tuple[TriageContext, dict[str, Any]]] = {}
+        self._teams: list[str] | None = None
+        self._matches: dict[str, CustomerMatch] = {}
+
+    async def match(self, sender: str | None) -> CustomerMatch:
+        key = (sender or "").lower()
+        if key not in self._matches:
+            if not key or "@" not in key:
+                self._matches[key] = CustomerMatch(
+                    customer_id=None, contact_id=None, method="unmatched"
+                )
+            else:
+                self._matches[key] = await match_sender(key)
+        return self._matches[key]
+
+    async def teams(self) -> list[str]:
+        if self._teams is None:
+            self._teams = [r["name"] for r in await Team.select(Team.name).order_by(Team.name)]
+        return self._teams
+
+    async def context(self, customer_id: int | None, vip: bool) -> TriageContext:
+        if customer_id not in self._contexts:
+            base = TriageContext(teams=await self.teams())
+            settings: dict[str, Any] = {}
+            if customer_id is not None:
+                row = (
+                    await Customer.select(
+                        Customer.name,
+                        Customer.settings,
+                        Customer.sla_tier.name,
+                        Customer.sla_tier.priority_floor.as_alias("floor"),
+                    )
+                    .where(Customer.id == customer_id)
+                    .first()
+                )
+                if row:
+                    floor = row.get("floor") or "low"
+                    base = TriageContext(
+                        customer_name=row["name"],
+                        sla_tier=row.get("sla_tier.name"),
+                        tier_floor=floor if floor in PRIORITIES else "low",
+                        teams=base.teams,
+                    )
+                    settings = msgspec.json.decode(row["settings"] or "{}")
+            self._contexts[customer_id] = (base, settings)
+        base, _ = self._contexts[customer_id]
+        return msgspec.structs.replace(base, vip=vip)
+
+    def customer_settings(self, customer_id: int | None) -> dict[str, Any]:
+        """Customer settings (``auto_convert``, ``reopen_days``) after :meth:`context`."""
+        entry = self._contexts.get(customer_id)
+        return entry[1] if entry else {}
+
+
+def _default_priority(result: TriageResult, context: TriageContext) -> tuple[str, list[str]]:
+    """The suggested priority and its reasons, with ``normal`` when no plugin had one."""
+    suggested = result.priority
+    plugin_said = suggested is not None and result.sources.get("priority") != "floor"
+    if plugin_said and suggested is not None:
+        return str(suggested.value), list(suggested.reasons)
+    floor_value = str(suggested.value) if suggested else "low"
+    reasons = list(suggested.reasons) if suggested else []
+    if PRIORITIES.index(floor_value) > PRIORITIES.index(DEFAULT_PRIORITY):  # type: ignore[arg-type]
+        return DEFAULT_PRIORITY, ["no triage suggestion: default normal"]
+    return floor_value, reasons
+
+
+async def suggest(
+    pm: PluginManager,
+    cache: TriageCache,
+    *,
+    sender: str | None,
+    subject: str,
+    body: str,
+    received_at: datetime,
+) -> Suggestion:
+    """Match the sender to a customer and run triage; never guesses a customer."""
+    match = await cache.match(sender)
+    context = await cache.context(match.customer_id, match.vip)
+    item = TriageItem(
+        kind="email",
+        subject=subject,
+        body=body,
+        sender=sender or "",
+        customer_id=match.customer_id,
+        contact_id=match.contact_id,
+        received_at=received_at,
+    )
+    result = await run_triage(pm, item, context)
+    priority, reasons = _default_priority(result, context)
+    if match.method == "unmatched":
+        reasons = [f"sender {sender or '(none)'} matches no contact or domain: review", *reasons]
+    else:
+        reasons = [f"customer matched by {match.method}", *reasons]
+    team = str(result.team.value) if result.team else ""
+    category = str(result.category.value) if result.category else ""
+    return Suggestion(
+        customer_id=match.customer_id,
+        contact_id=match.contact_id,
+        match_method=match.method,
+        needs_review=match.method == "unmatched",
+        priority=priority,
+        team=team,
+        category=category,
+        reasons=reasons,
+        triage=msgspec.to_builtins(result),
+    )

@@ -1,0 +1,156 @@
+"""The SMTP receiver's promises: no open relay (550), size limit (552), 451 while NATS is
+down, 250 only once JetStream holds the mail; the sisimai bounces through SMTP; swaks."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import shutil
+import smtplib
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from inbox_helpers import deliver, mail, rows, send_raw, smtp_port, wait_for
+
+from hub.bus import Bus
+from hub.db.tables import Task
+from hub.runtime import Hub
+from plugins.inbox.config import InboxSettings
+from plugins.inbox.receiver import intake_key, start_receiver
+from plugins.inbox.tables import Outbox
+
+
+async def test_no_open_relay_size_limit_and_451_while_nats_is_down() -> None:
+    down = Bus("nats://127.0.0.1:1")  # never connected: JetStream cannot ack
+    cfg = InboxSettings(accept_addresses=["support@msp.example"], max_message_bytes=2048)
+    server = await start_receiver(down, cfg, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    raw = mail("a@b.example", "hi", "hello").as_bytes()
+
+    def talk() -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        with smtplib.SMTP("127.0.0.1", port, timeout=10) as c:
+            c.ehlo("x")
+            c.mail("a@b.example")
+            out["relay"] = c.rcpt("victim@elsewhere.example")[0]
+            out["plus"] = c.rcpt("support+t1.abc@msp.example")[0]
+            out["data"] = c.data(raw)[0]
+        with smtplib.SMTP("127.0.0.1", port, timeout=10) as c:
+            c.ehlo("x")
+            c.mail("a@b.example")
+            c.rcpt("support@msp.example")
+            out["big"] = c.data(b"Subject: big\r\n\r\n" + b"y" * 4096)[0]
+        return out
+
+    try:
+        codes = await asyncio.to_thread(talk)
+    finally:
+        server.close()
+    assert codes == {"relay": 550, "plus": 250, "data": 451, "big": 552}
+
+
+def test_intake_key_is_message_id_else_raw_hash() -> None:
+    assert (
+        intake_key(b"Message-ID:\r\n <abc@x.example>\r\nSubject: s\r\n\r\nbody") == "abc@x.example"
+    )
+    raw = b"Subject: s\r\n\r\nMessage-ID: <in-body@x>"
+    assert intake_key(raw).startswith("sha256:") and len(intake_key(raw)) == 71
+
+
+async def test_sisimai_bounces_and_auto_replies_make_no_task_and_no_reply(
+    hub: Hub, corpora: Path
+) -> None:
+    maildir = corpora / "mail" / "sisimai-set-of-emails" / "maildir" / "bsd"
+    files = sorted(p for p in maildir.glob("*.eml") if p.stat().st_size > 0)
+    assert len(files) > 500
+    port = smtp_port(hub)
+
+    def push(chunk: list[Path]) -> list[int]:
+        codes = []
+        with smtplib.SMTP("127.0.0.1", port, timeout=60) as c:
+            c.ehlo("x")
+            for path in chunk:
+                c.mail("mailer-daemon@bounce.example")
+                c.rcpt("support@msp.example")
+                codes.append(c.data(path.read_bytes())[0])
+        return codes
+
+    # smtplib sends CRLF lines and a final CRLF: derive the keys the receiver will see
+    keys = set()
+    for path in files:
+        raw = re.sub(rb"(?:\r\n|\n|\r(?!\n))", b"\r\n", path.read_bytes())
+        keys.add(intake_key(raw if raw.endswith(b"\r\n") else raw + b"\r\n"))
+    chunks = [files[i::4] for i in range(4)]
+    results = await asyncio.gather(*(asyncio.to_thread(push, c) for c in chunks))
+    assert all(code == 250 for codes in results for code in codes)
+
+    async def done() -> list[dict[str, Any]] | None:
+        found = await rows()
+        return found if len(found) >= len(keys) else None
+
+    await wait_for(done, timeout=120, what="sisimai rows")
+    await asyncio.sleep(1.0)
+    found = await rows()
+    statuses: dict[str, int] = {}
+    for row in found:
+        statuses[row["status"]] = statuses.get(row["status"], 0) + 1
+    # some files are the same message (same Message-ID): one row per message
+    # (keys of mail without a Message-ID hash the bytes as received: compare the count)
+    with_ids = {k for k in keys if not k.startswith("sha256:")}
+    assert with_ids <= {r["intake_key"] for r in found} and len(found) == len(keys)
+    assert set(statuses) == {"noise"}, statuses
+    assert await Task.count() == 0
+    assert await Outbox.count() == 0
+
+
+@pytest.mark.skipif(shutil.which("swaks") is None, reason="swaks not installed")
+async def test_swaks_delivers_into_the_inbox(hub: Hub) -> None:
+    port = smtp_port(hub)
+    proc = await asyncio.create_subprocess_exec(
+        "swaks", "--server", f"127.0.0.1:{port}", "--to", "support@msp.example",
+        "--from", "swaks@client.example", "--header", "Subject: from swaks",
+        "--body", "Hello from swaks.", stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    out, _ = await proc.communicate()
+    assert proc.returncode == 0, out.decode()
+    found = await wait_for(lambda: rows(status="inbox"), what="swaks mail")
+    assert found[0]["subject"] == "from swaks" and found[0]["body"].strip() == "Hello from swaks."
+
+
+async def test_atlas_hub_smtp_edge_process_feeds_the_hub(hub: Hub, tmp_path: Path) -> None:
+    from hub.nats_server import free_port
+
+    port = free_port()
+    exe = Path(shutil.which("atlas-hub") or "atlas-hub")
+    proc = await asyncio.create_subprocess_exec(
+        str(exe), "smtp", "--home", str(tmp_path / "edge"), "--nats-url", hub.nats_url,
+        "--smtp", f"127.0.0.1:{port}", stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+
+        async def listening() -> bool:
+            try:
+                _, writer = await asyncio.open_connection("127.0.0.1", port)
+            except OSError:
+                return False
+            writer.close()
+            return True
+
+        await wait_for(listening, what="edge receiver")
+        raw = mail("edge@client.example", "via edge", "hello").as_bytes()
+
+        async def accepted() -> bool:
+            code, _ = await asyncio.to_thread(
+                send_raw, port, raw, sender="edge@client.example", rcpts=["support@msp.example"]
+            )
+            return code == 250  # 451 until the edge has connected to NATS
+
+        await wait_for(accepted, what="250 from the edge")
+        found = await wait_for(lambda: rows(status="inbox"), what="edge mail in the hub")
+        assert found[0]["subject"] == "via edge"
+    finally:
+        proc.terminate()
+        await proc.wait()
+    assert await deliver(hub, mail("x@y.example", "direct", "still fine")) == 250
