@@ -146,6 +146,8 @@ async def run() -> None:
                 await engine.run_ddl(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
             began = time.perf_counter()
             customer = await seed()
+            if url:
+                await engine.run_ddl("ANALYZE")  # fresh tables: give the planner statistics
             print(
                 f"seeded {N} entries in {time.perf_counter() - began:.1f} s "
                 f"({'postgresql' if url else 'sqlite'})"

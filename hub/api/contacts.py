@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from litestar import Controller, delete, get, patch, post
-from litestar.params import JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody
 
 from hub.auth import ANY_ROLE, STAFF
 from hub.schemas.directory import ContactIn, ContactOut, ContactPatch
@@ -16,7 +16,7 @@ class ContactController(Controller):
     guards = [ANY_ROLE]
 
     @get(operation_id="listContacts")
-    async def list_contacts(self, customer_id: int | None = None) -> list[ContactOut]:
+    async def list_contacts(self, customer_id: FromQuery[int | None] = None) -> list[ContactOut]:
         return await customers.list_contacts(customer_id)
 
     @post(operation_id="createContact", guards=[STAFF])
@@ -25,13 +25,15 @@ class ContactController(Controller):
         return await customers.create_contact(data)
 
     @get("/{contact_id:int}", operation_id="getContact")
-    async def get_contact(self, contact_id: int) -> ContactOut:
+    async def get_contact(self, contact_id: FromPath[int]) -> ContactOut:
         return await customers.get_contact(contact_id)
 
     @patch("/{contact_id:int}", operation_id="updateContact", guards=[STAFF])
-    async def update_contact(self, contact_id: int, data: JSONBody[ContactPatch]) -> ContactOut:
+    async def update_contact(
+        self, contact_id: FromPath[int], data: JSONBody[ContactPatch]
+    ) -> ContactOut:
         return await customers.update_contact(contact_id, data)
 
     @delete("/{contact_id:int}", operation_id="deleteContact", guards=[STAFF])
-    async def delete_contact(self, contact_id: int) -> None:
+    async def delete_contact(self, contact_id: FromPath[int]) -> None:
         await customers.delete_contact(contact_id)

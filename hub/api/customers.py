@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from litestar import Controller, delete, get, patch, post
-from litestar.params import JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody
 
 from hub.auth import ADMIN, ANY_ROLE
 from hub.schemas.directory import CustomerIn, CustomerOut, CustomerPatch
@@ -16,7 +16,7 @@ class CustomerController(Controller):
     guards = [ANY_ROLE]
 
     @get(operation_id="listCustomers")
-    async def list_customers(self, q: str | None = None) -> list[CustomerOut]:
+    async def list_customers(self, q: FromQuery[str | None] = None) -> list[CustomerOut]:
         """All customers, by name; ``q`` filters by name."""
         return await customers.list_customers(q)
 
@@ -26,15 +26,17 @@ class CustomerController(Controller):
         return await customers.create_customer(data)
 
     @get("/{customer_id:int}", operation_id="getCustomer")
-    async def get_customer(self, customer_id: int) -> CustomerOut:
+    async def get_customer(self, customer_id: FromPath[int]) -> CustomerOut:
         return await customers.get_customer(customer_id)
 
     @patch("/{customer_id:int}", operation_id="updateCustomer", guards=[ADMIN])
-    async def update_customer(self, customer_id: int, data: JSONBody[CustomerPatch]) -> CustomerOut:
+    async def update_customer(
+        self, customer_id: FromPath[int], data: JSONBody[CustomerPatch]
+    ) -> CustomerOut:
         """Change fields; changing the SLA tier recomputes open tasks' SLA targets."""
         return await customers.update_customer(customer_id, data)
 
     @delete("/{customer_id:int}", operation_id="deleteCustomer", guards=[ADMIN])
-    async def delete_customer(self, customer_id: int) -> None:
+    async def delete_customer(self, customer_id: FromPath[int]) -> None:
         """Delete a customer without tasks (409 otherwise)."""
         await customers.delete_customer(customer_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from litestar import Controller, Response, get
+from litestar.di import NamedDependency
 
 from hub.runtime import Hub
 
@@ -17,7 +18,7 @@ class HealthController(Controller):
         return {"status": "ok"}
 
     @get("/readyz", operation_id="readyz")
-    async def readyz(self, hub: Hub) -> Response[dict[str, object]]:
+    async def readyz(self, hub: NamedDependency[Hub]) -> Response[dict[str, object]]:
         """The database and NATS are reachable (503 otherwise)."""
         checks = await hub.ready()
         ok = all(checks.values())

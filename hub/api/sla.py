@@ -6,7 +6,8 @@ from datetime import datetime
 from typing import Annotated
 
 from litestar import Controller, get
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, QueryParameter
 
 from hub.auth import ANY_ROLE
 from hub.runtime import Hub
@@ -20,7 +21,10 @@ class SlaController(Controller):
 
     @get("/at-risk", operation_id="slaAtRisk")
     async def at_risk(
-        self, hub: Hub, limit: int = 50, customer_id: int | None = None
+        self,
+        hub: NamedDependency[Hub],
+        limit: FromQuery[int] = 50,
+        customer_id: FromQuery[int | None] = None,
     ) -> list[sla_reports.AtRiskTask]:
         """Open tasks by time remaining on their nearest clock (overdue first)."""
         return await sla_reports.at_risk(hub.pm, min(max(limit, 1), 500), customer_id)
@@ -28,10 +32,10 @@ class SlaController(Controller):
     @get("/report", operation_id="slaReport")
     async def report(
         self,
-        hub: Hub,
-        start: Annotated[datetime, Parameter(query="from")],
-        end: Annotated[datetime, Parameter(query="to")],
-        customer: int | None = None,
+        hub: NamedDependency[Hub],
+        start: Annotated[datetime, QueryParameter(name="from")],
+        end: Annotated[datetime, QueryParameter(name="to")],
+        customer: FromQuery[int | None] = None,
     ) -> list[sla_reports.ReportRow]:
         """Met/breached counts and percentages per customer, tier and priority."""
         return await sla_reports.report(hub.pm, start, end, customer)
@@ -43,6 +47,8 @@ class TaskSlaController(Controller):
     guards = [ANY_ROLE]
 
     @get(operation_id="explainTaskSla")
-    async def explain(self, hub: Hub, task_id: int) -> sla_reports.TaskSlaExplanation:
+    async def explain(
+        self, hub: NamedDependency[Hub], task_id: FromPath[int]
+    ) -> sla_reports.TaskSlaExplanation:
         """Target, calendar, pauses and the exact intervals that counted, per clock."""
         return await sla_reports.explain_task(hub.pm, task_id)

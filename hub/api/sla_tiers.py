@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from litestar import Controller, delete, get, patch, post, put
-from litestar.params import JSONBody
+from litestar.params import FromPath, JSONBody
 
 from hub.auth import ADMIN, ANY_ROLE
 from hub.schemas.directory import CalendarIn, CalendarOut, SlaTierIn, SlaTierOut, SlaTierPatch
@@ -25,15 +25,15 @@ class SlaTierController(Controller):
         return await sla_tiers.create_tier(data)
 
     @get("/{tier_id:int}", operation_id="getSlaTier")
-    async def get_tier(self, tier_id: int) -> SlaTierOut:
+    async def get_tier(self, tier_id: FromPath[int]) -> SlaTierOut:
         return await sla_tiers.get_tier(tier_id)
 
     @patch("/{tier_id:int}", operation_id="updateSlaTier", guards=[ADMIN])
-    async def update_tier(self, tier_id: int, data: JSONBody[SlaTierPatch]) -> SlaTierOut:
+    async def update_tier(self, tier_id: FromPath[int], data: JSONBody[SlaTierPatch]) -> SlaTierOut:
         return await sla_tiers.update_tier(tier_id, data)
 
     @delete("/{tier_id:int}", operation_id="deleteSlaTier", guards=[ADMIN])
-    async def delete_tier(self, tier_id: int) -> None:
+    async def delete_tier(self, tier_id: FromPath[int]) -> None:
         await sla_tiers.delete_tier(tier_id)
 
 
@@ -52,13 +52,15 @@ class CalendarController(Controller):
         return await sla_tiers.create_calendar(data)
 
     @get("/{calendar_id:int}", operation_id="getBusinessCalendar")
-    async def get_calendar(self, calendar_id: int) -> CalendarOut:
+    async def get_calendar(self, calendar_id: FromPath[int]) -> CalendarOut:
         return await sla_tiers.get_calendar(calendar_id)
 
     @put("/{calendar_id:int}", operation_id="replaceBusinessCalendar", guards=[ADMIN])
-    async def update_calendar(self, calendar_id: int, data: JSONBody[CalendarIn]) -> CalendarOut:
+    async def update_calendar(
+        self, calendar_id: FromPath[int], data: JSONBody[CalendarIn]
+    ) -> CalendarOut:
         return await sla_tiers.update_calendar(calendar_id, data)
 
     @delete("/{calendar_id:int}", operation_id="deleteBusinessCalendar", guards=[ADMIN])
-    async def delete_calendar(self, calendar_id: int) -> None:
+    async def delete_calendar(self, calendar_id: FromPath[int]) -> None:
         await sla_tiers.delete_calendar(calendar_id)

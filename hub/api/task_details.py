@@ -6,7 +6,8 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from litestar import Controller, Request, delete, get, patch, post, put
-from litestar.params import JSONBody, Parameter
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody, QueryParameter
 
 from hub.api.deps import actor_of
 from hub.auth import ANY_ROLE, STAFF
@@ -32,15 +33,15 @@ class ChecklistController(Controller):
     guards = [ANY_ROLE]
 
     @get(operation_id="getChecklist")
-    async def get_checklist(self, task_id: int) -> Checklist:
+    async def get_checklist(self, task_id: FromPath[int]) -> Checklist:
         return await checklist.get_checklist(task_id)
 
     @post(operation_id="addChecklistItem", guards=[STAFF])
     async def add_item(
         self,
         request: Request[Any, Any, Any],
-        hub: Hub,
-        task_id: int,
+        hub: NamedDependency[Hub],
+        task_id: FromPath[int],
         data: JSONBody[ChecklistItemIn],
     ) -> Checklist:
         return await checklist.add_item(hub, task_id, data, actor_of(request))
@@ -49,9 +50,9 @@ class ChecklistController(Controller):
     async def update_item(
         self,
         request: Request[Any, Any, Any],
-        hub: Hub,
-        task_id: int,
-        item_id: int,
+        hub: NamedDependency[Hub],
+        task_id: FromPath[int],
+        item_id: FromPath[int],
         data: JSONBody[ChecklistItemPatch],
     ) -> Checklist:
         """Edit the text or check/uncheck (records who and when)."""
@@ -61,15 +62,19 @@ class ChecklistController(Controller):
     async def reorder(
         self,
         request: Request[Any, Any, Any],
-        hub: Hub,
-        task_id: int,
+        hub: NamedDependency[Hub],
+        task_id: FromPath[int],
         data: JSONBody[ChecklistOrder],
     ) -> Checklist:
         return await checklist.reorder(hub, task_id, data.item_ids, actor_of(request))
 
     @delete("/{item_id:int}", operation_id="deleteChecklistItem", guards=[STAFF], status_code=200)
     async def delete_item(
-        self, request: Request[Any, Any, Any], hub: Hub, task_id: int, item_id: int
+        self,
+        request: Request[Any, Any, Any],
+        hub: NamedDependency[Hub],
+        task_id: FromPath[int],
+        item_id: FromPath[int],
     ) -> Checklist:
         return await checklist.delete_item(hub, task_id, item_id, actor_of(request))
 
@@ -80,19 +85,19 @@ class TimeEntryController(Controller):
     guards = [ANY_ROLE]
 
     @get(operation_id="listTimeEntries")
-    async def list_entries(self, task_id: int) -> list[TimeEntryOut]:
+    async def list_entries(self, task_id: FromPath[int]) -> list[TimeEntryOut]:
         return await time_entries.list_entries(task_id)
 
     @get("/totals", operation_id="taskTimeTotals")
-    async def totals(self, task_id: int) -> TimeTotals:
+    async def totals(self, task_id: FromPath[int]) -> TimeTotals:
         return await time_entries.task_totals(task_id)
 
     @post(operation_id="logTime", guards=[STAFF])
     async def log_time(
         self,
         request: Request[Any, Any, Any],
-        hub: Hub,
-        task_id: int,
+        hub: NamedDependency[Hub],
+        task_id: FromPath[int],
         data: JSONBody[TimeEntryIn],
     ) -> TimeEntryOut:
         """Log time: ``minutes`` or ``ended_at``; billable flag and work type."""
@@ -102,8 +107,8 @@ class TimeEntryController(Controller):
     async def update_entry(
         self,
         request: Request[Any, Any, Any],
-        task_id: int,
-        entry_id: int,
+        task_id: FromPath[int],
+        entry_id: FromPath[int],
         data: JSONBody[TimeEntryPatch],
     ) -> TimeEntryOut:
         """Edit an entry not yet invoiced (409 once it is on an invoice)."""
@@ -111,7 +116,7 @@ class TimeEntryController(Controller):
 
     @delete("/{entry_id:int}", operation_id="deleteTimeEntry", guards=[STAFF])
     async def delete_entry(
-        self, request: Request[Any, Any, Any], task_id: int, entry_id: int
+        self, request: Request[Any, Any, Any], task_id: FromPath[int], entry_id: FromPath[int]
     ) -> None:
         await time_entries.delete_entry(task_id, entry_id, actor_of(request))
 
@@ -124,9 +129,9 @@ class CustomerTimeController(Controller):
     @get(operation_id="customerTimeTotals")
     async def totals(
         self,
-        customer_id: int,
-        start: Annotated[datetime, Parameter(query="from")],
-        end: Annotated[datetime, Parameter(query="to")],
+        customer_id: FromPath[int],
+        start: Annotated[datetime, QueryParameter(name="from")],
+        end: Annotated[datetime, QueryParameter(name="to")],
     ) -> TimeTotals:
         """Time logged on a customer's tasks in ``[from, to)``."""
         return await time_entries.customer_totals(customer_id, start, end)
@@ -138,13 +143,17 @@ class MessageController(Controller):
     guards = [ANY_ROLE]
 
     @get(operation_id="listTaskMessages")
-    async def list_messages(self, task_id: int) -> list[MessageOut]:
+    async def list_messages(self, task_id: FromPath[int]) -> list[MessageOut]:
         """The whole conversation in order, internal notes included."""
         return await messages.list_messages(task_id)
 
     @post(operation_id="addTaskMessage", guards=[STAFF])
     async def add_message(
-        self, request: Request[Any, Any, Any], hub: Hub, task_id: int, data: JSONBody[MessageIn]
+        self,
+        request: Request[Any, Any, Any],
+        hub: NamedDependency[Hub],
+        task_id: FromPath[int],
+        data: JSONBody[MessageIn],
     ) -> MessageOut:
         """An internal note, or a public comment (counts as first response). To mail
         the customer use ``POST /tasks/{id}/reply``."""

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, patch, post
-from litestar.params import JSONBody, Parameter
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from hub.api.deps import actor_of, etag, if_match_version, principal_of
 from hub.auth import ANY_ROLE, STAFF
@@ -16,8 +17,8 @@ from hub.services import audit, task_queries, tasks
 from hub.services.state_machine import OPEN_STATUSES
 from hub.services.task_rows import load_row, to_out
 
-StatusList = Annotated[list[str] | None, Parameter(query="status", required=False)]
-PriorityList = Annotated[list[str] | None, Parameter(query="priority", required=False)]
+StatusList = Annotated[list[str] | None, QueryParameter(name="status", required=False)]
+PriorityList = Annotated[list[str] | None, QueryParameter(name="priority", required=False)]
 
 
 class TaskController(Controller):
@@ -30,15 +31,15 @@ class TaskController(Controller):
         self,
         status: StatusList = None,
         priority: PriorityList = None,
-        customer_id: int | None = None,
-        assignee_technician_id: int | None = None,
-        team_id: int | None = None,
-        source: str | None = None,
-        q: str | None = None,
-        unassigned: bool | None = None,
-        sort: str = "sla_due",
-        limit: int = 50,
-        cursor: str | None = None,
+        customer_id: FromQuery[int | None] = None,
+        assignee_technician_id: FromQuery[int | None] = None,
+        team_id: FromQuery[int | None] = None,
+        source: FromQuery[str | None] = None,
+        q: FromQuery[str | None] = None,
+        unassigned: FromQuery[bool | None] = None,
+        sort: FromQuery[str] = "sla_due",
+        limit: FromQuery[int] = 50,
+        cursor: FromQuery[str | None] = None,
     ) -> TaskPage:
         """The queue: filter, sort (``sla_due`` default, ``priority``, ``created``,
         ``-created``) and page with ``cursor`` (from ``next_cursor``)."""
@@ -56,14 +57,14 @@ class TaskController(Controller):
 
     @post(operation_id="createTask", guards=[ANY_ROLE])
     async def create_task(
-        self, request: Request[Any, Any, Any], hub: Hub, data: JSONBody[TaskCreate]
+        self, request: Request[Any, Any, Any], hub: NamedDependency[Hub], data: JSONBody[TaskCreate]
     ) -> Response[Task]:
         """Create a task; SLA targets come from the customer's tier."""
         task = await tasks.create_task(hub, data, actor_of(request))
         return Response(task, status_code=201, headers={"ETag": etag(task.version)})
 
     @get("/{task_id:int}", operation_id="getTask")
-    async def get_task(self, task_id: int) -> Response[Task]:
+    async def get_task(self, task_id: FromPath[int]) -> Response[Task]:
         """One task with its SLA clocks; the ETag is its version for ``If-Match``."""
         task = to_out(await load_row(task_id))
         return Response(task, headers={"ETag": etag(task.version)})
@@ -72,8 +73,8 @@ class TaskController(Controller):
     async def update_task(
         self,
         request: Request[Any, Any, Any],
-        hub: Hub,
-        task_id: int,
+        hub: NamedDependency[Hub],
+        task_id: FromPath[int],
         data: JSONBody[TaskUpdate],
     ) -> Response[Task]:
         """Change fields or status. Needs ``If-Match`` (or ``version``): 412 when stale,
@@ -84,7 +85,7 @@ class TaskController(Controller):
         return Response(task, headers={"ETag": etag(task.version)})
 
     @get("/{task_id:int}/audit", operation_id="getTaskAudit")
-    async def get_audit(self, task_id: int) -> list[AuditOut]:
+    async def get_audit(self, task_id: FromPath[int]) -> list[AuditOut]:
         """Who changed what, when, from which channel."""
         await load_row(task_id)
         return await audit.for_entity("task", task_id)
@@ -99,9 +100,9 @@ class QueueController(Controller):
     async def my_queue(
         self,
         request: Request[Any, Any, Any],
-        sort: str = "sla_due",
-        limit: int = 50,
-        cursor: str | None = None,
+        sort: FromQuery[str] = "sla_due",
+        limit: FromQuery[int] = 50,
+        cursor: FromQuery[str | None] = None,
     ) -> TaskPage:
         """Open tasks of the calling technician and unclaimed tasks of their teams."""
         principal = principal_of(request)

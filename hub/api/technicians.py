@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from litestar import Controller, delete, get, patch, post
-from litestar.params import JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody
 
 from hub.auth import ADMIN, ANY_ROLE
 from hub.schemas.directory import TechnicianIn, TechnicianOut, TechnicianPatch
@@ -16,7 +16,7 @@ class TechnicianController(Controller):
     guards = [ANY_ROLE]
 
     @get(operation_id="listTechnicians")
-    async def list_technicians(self, active: bool | None = None) -> list[TechnicianOut]:
+    async def list_technicians(self, active: FromQuery[bool | None] = None) -> list[TechnicianOut]:
         return await staff.list_technicians(active)
 
     @post(operation_id="createTechnician", guards=[ADMIN])
@@ -24,16 +24,16 @@ class TechnicianController(Controller):
         return await staff.create_technician(data)
 
     @get("/{technician_id:int}", operation_id="getTechnician")
-    async def get_technician(self, technician_id: int) -> TechnicianOut:
+    async def get_technician(self, technician_id: FromPath[int]) -> TechnicianOut:
         return await staff.get_technician(technician_id)
 
     @patch("/{technician_id:int}", operation_id="updateTechnician", guards=[ADMIN])
     async def update_technician(
-        self, technician_id: int, data: JSONBody[TechnicianPatch]
+        self, technician_id: FromPath[int], data: JSONBody[TechnicianPatch]
     ) -> TechnicianOut:
         return await staff.update_technician(technician_id, data)
 
     @delete("/{technician_id:int}", operation_id="deleteTechnician", guards=[ADMIN])
-    async def delete_technician(self, technician_id: int) -> None:
+    async def delete_technician(self, technician_id: FromPath[int]) -> None:
         """Delete a technician without assigned tasks (deactivate otherwise)."""
         await staff.delete_technician(technician_id)

@@ -11,11 +11,14 @@ from datetime import datetime
 from typing import Any, Literal
 
 import msgspec
+from piccolo.columns.combination import WhereRaw
 
+from hub.contracts import STATUSES
+from hub.db.engine import is_sqlite
 from hub.db.tables import Task, TeamMember
 from hub.errors import BadRequest
 from hub.schemas.tasks import TaskPage
-from hub.services.task_rows import task_query, to_out
+from hub.services.task_rows import PRIORITY_RANK, task_query, to_out
 
 Sort = Literal["sla_due", "priority", "created", "-created"]
 
@@ -71,9 +74,16 @@ _SORTS: dict[str, tuple[Any, bool]] = {
 
 def _where(query: Any, f: TaskFilter) -> Any:
     if f.status:
+        unknown = [v for v in f.status if v not in STATUSES]
+        if unknown:
+            raise BadRequest(f"status: unknown value {unknown[0]!r}", field="status")
         query = query.where(Task.status.is_in(f.status))
     if f.priority:
-        query = query.where(Task.priority.is_in(f.priority))
+        # filter on the rank, which the (status, priority_rank, id) index covers
+        unknown = [p for p in f.priority if p not in PRIORITY_RANK]
+        if unknown:
+            raise BadRequest(f"priority: unknown value {unknown[0]!r}", field="priority")
+        query = query.where(Task.priority_rank.is_in([PRIORITY_RANK[p] for p in f.priority]))
     if f.customer_id is not None:
         query = query.where(Task.customer == f.customer_id)
     if f.assignee_technician_id is not None:
@@ -92,7 +102,11 @@ def _where(query: Any, f: TaskFilter) -> Any:
             )
         query = query.where(mine)
     if f.q:
-        query = query.where(Task.title.ilike(f"%{f.q}%"))
+        # the user's text is matched literally: escape LIKE's wildcards; SQLite's LIKE is
+        # case-insensitive for ASCII already and it has no ILIKE
+        text = f.q.replace("!", "!!").replace("%", "!%").replace("_", "!_")
+        operator = "LIKE" if is_sqlite() else "ILIKE"
+        query = query.where(WhereRaw(f'"task"."title" {operator} {{}} ESCAPE \'!\'', f"%{text}%"))
     return query
 
 

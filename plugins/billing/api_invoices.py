@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, Response, delete, get, post
-from litestar.params import JSONBody
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody
 
 from hub.api.deps import actor_of
 from hub.auth import ADMIN, ANY_ROLE, STAFF
@@ -39,7 +40,10 @@ class InvoiceController(Controller):
 
     @post("/draft", operation_id="draftInvoice")
     async def draft(
-        self, request: Request[Any, Any, Any], hub: Hub, data: JSONBody[DraftRequest]
+        self,
+        request: Request[Any, Any, Any],
+        hub: NamedDependency[Hub],
+        data: JSONBody[DraftRequest],
     ) -> InvoiceOut:
         """Draft the customer's invoice for a period (replaces its open draft)."""
         return await drafts.create_draft(runtime_of(hub).settings, data, actor_of(request))
@@ -47,32 +51,34 @@ class InvoiceController(Controller):
     @get(operation_id="listInvoices", guards=[ANY_ROLE])
     async def list_invoices(
         self,
-        customer_id: int | None = None,
-        status: str | None = None,
-        document_type: str | None = None,
-        limit: int = 100,
+        customer_id: FromQuery[int | None] = None,
+        status: FromQuery[str | None] = None,
+        document_type: FromQuery[str | None] = None,
+        limit: FromQuery[int] = 100,
     ) -> list[InvoiceOut]:
         """Invoices and credit notes, newest first."""
         return await documents.list_invoices(customer_id, status, document_type, min(limit, 500))
 
     @get("/{invoice_id:int}", operation_id="getInvoice", guards=[ANY_ROLE])
-    async def get_invoice(self, invoice_id: int) -> InvoiceOut:
+    async def get_invoice(self, invoice_id: FromPath[int]) -> InvoiceOut:
         """One document: lines (source, quantity, rate, amount, tax), totals, exports."""
         return await documents.get_invoice(invoice_id)
 
     @delete("/{invoice_id:int}", operation_id="discardInvoiceDraft")
-    async def discard(self, invoice_id: int) -> None:
+    async def discard(self, invoice_id: FromPath[int]) -> None:
         """Discard an open draft."""
         await drafts.discard(invoice_id)
 
     @post("/{invoice_id:int}/approve", operation_id="approveInvoice", guards=[ADMIN])
-    async def approve(self, request: Request[Any, Any, Any], invoice_id: int) -> InvoiceOut:
+    async def approve(
+        self, request: Request[Any, Any, Any], invoice_id: FromPath[int]
+    ) -> InvoiceOut:
         """Approve a draft (required before finalising when ``require_approval``)."""
         return await drafts.approve(invoice_id, actor_of(request))
 
     @post("/{invoice_id:int}/finalise", operation_id="finaliseInvoice", guards=[ADMIN])
     async def finalise(
-        self, request: Request[Any, Any, Any], hub: Hub, invoice_id: int
+        self, request: Request[Any, Any, Any], hub: NamedDependency[Hub], invoice_id: FromPath[int]
     ) -> InvoiceOut:
         """Number the invoice, lock its time entries and queue its exports.
 
@@ -95,8 +101,8 @@ class InvoiceController(Controller):
     async def credit(
         self,
         request: Request[Any, Any, Any],
-        hub: Hub,
-        invoice_id: int,
+        hub: NamedDependency[Hub],
+        invoice_id: FromPath[int],
         data: JSONBody[CreditRequest],
     ) -> InvoiceOut:
         """Issue a credit note undoing the invoice (or some lines); releases its entries."""
@@ -107,13 +113,15 @@ class InvoiceController(Controller):
         return out
 
     @post("/{invoice_id:int}/exports/retry", operation_id="retryInvoiceExports", guards=[ADMIN])
-    async def retry_exports(self, hub: Hub, invoice_id: int) -> InvoiceOut:
+    async def retry_exports(
+        self, hub: NamedDependency[Hub], invoice_id: FromPath[int]
+    ) -> InvoiceOut:
         """Re-queue the document's failed (and pending) exports."""
         await exports.requeue(hub, invoice_id)
         return await documents.get_invoice(invoice_id)
 
     @get("/{invoice_id:int}/ubl", operation_id="getInvoiceUbl", guards=[ANY_ROLE])
-    async def ubl(self, hub: Hub, invoice_id: int) -> Response[bytes]:
+    async def ubl(self, hub: NamedDependency[Hub], invoice_id: FromPath[int]) -> Response[bytes]:
         """The final document as UBL 2.1 / Peppol BIS 3.0 XML."""
         invoice = await self._exported(hub, invoice_id)
         if invoice.seller is None or invoice.buyer is None:
@@ -124,13 +132,13 @@ class InvoiceController(Controller):
         return Response(xml, media_type="application/xml")
 
     @get("/{invoice_id:int}/csv", operation_id="getInvoiceCsv", guards=[ANY_ROLE])
-    async def csv(self, hub: Hub, invoice_id: int) -> Response[str]:
+    async def csv(self, hub: NamedDependency[Hub], invoice_id: FromPath[int]) -> Response[str]:
         """The document's lines as CSV."""
         invoice = await self._exported(hub, invoice_id)
         return Response(to_csv(invoice.document), media_type="text/csv")
 
     @staticmethod
-    async def _exported(hub: Hub, invoice_id: int) -> Any:
+    async def _exported(hub: NamedDependency[Hub], invoice_id: FromPath[int]) -> Any:
         row = await documents.invoice_row(invoice_id)
         if row["number"] is None:
             raise Conflict(f"invoice {invoice_id} is a draft; finalise it first")

@@ -6,7 +6,8 @@ from datetime import date
 from typing import Annotated
 
 from litestar import Controller, get
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.params import FromQuery, QueryParameter
 
 from hub.auth import STAFF
 from hub.runtime import Hub
@@ -22,22 +23,22 @@ class ReportController(Controller):
 
     @get("/unbilled", operation_id="reportUnbilled")
     async def unbilled(
-        self, up_to: Annotated[date | None, Parameter(query="up_to")] = None
+        self, up_to: Annotated[date | None, QueryParameter(name="up_to")] = None
     ) -> list[UnbilledRow]:
         """Uninvoiced time per customer (optionally only work up to a date)."""
         return await reports.unbilled(up_to)
 
     @get("/profitability", operation_id="reportProfitability")
-    async def profitability(self, customer_id: int | None = None) -> list[ProfitRow]:
+    async def profitability(self, customer_id: FromQuery[int | None] = None) -> list[ProfitRow]:
         """Per project: hours, cost (hours x cost rate), net invoiced, margin."""
         return await reports.profitability(customer_id)
 
     @get("/utilisation", operation_id="reportUtilisation")
     async def utilisation(
         self,
-        hub: Hub,
-        start: Annotated[date, Parameter(query="from")],
-        end: Annotated[date, Parameter(query="to")],
+        hub: NamedDependency[Hub],
+        start: Annotated[date, QueryParameter(name="from")],
+        end: Annotated[date, QueryParameter(name="to")],
     ) -> list[UtilisationRow]:
         """Per technician over ``[from, to]``: hours, billable hours, capacity, ratios."""
         return await reports.utilisation(runtime_of(hub).settings, start, end)

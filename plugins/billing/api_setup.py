@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from litestar import Controller, delete, get, patch, post, put
-from litestar.params import JSONBody
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody
 
 from hub.auth import ADMIN, ANY_ROLE, STAFF
 from hub.runtime import Hub
@@ -26,7 +27,7 @@ class RateCardController(Controller):
     guards = [STAFF]
 
     @get(operation_id="getRateCard")
-    async def get_card(self, hub: Hub) -> RateCardIn:
+    async def get_card(self, hub: NamedDependency[Hub]) -> RateCardIn:
         """Rates per work type (with billable flag and tax) and per technician role."""
         return await setup.get_rate_card(runtime_of(hub).settings)
 
@@ -42,12 +43,12 @@ class BillingProfileController(Controller):
     guards = [STAFF]
 
     @get(operation_id="getBillingProfile")
-    async def get_profile(self, customer_id: int) -> ProfileIn:
+    async def get_profile(self, customer_id: FromPath[int]) -> ProfileIn:
         """A customer's rate overrides, rounding rule, tax category and Peppol buyer."""
         return await setup.get_profile(customer_id)
 
     @put(operation_id="putBillingProfile", guards=[ADMIN])
-    async def put_profile(self, customer_id: int, data: JSONBody[ProfileIn]) -> ProfileIn:
+    async def put_profile(self, customer_id: FromPath[int], data: JSONBody[ProfileIn]) -> ProfileIn:
         """Replace a customer's billing terms."""
         return await setup.put_profile(customer_id, data)
 
@@ -58,7 +59,9 @@ class AgreementController(Controller):
     guards = [STAFF]
 
     @get(operation_id="listAgreements")
-    async def list_agreements(self, customer_id: int | None = None) -> list[AgreementOut]:
+    async def list_agreements(
+        self, customer_id: FromQuery[int | None] = None
+    ) -> list[AgreementOut]:
         """Retainers, blocks of hours (with balances) and subscriptions."""
         return await setup.list_agreements(customer_id)
 
@@ -68,19 +71,19 @@ class AgreementController(Controller):
         return await setup.create_agreement(data)
 
     @get("/{agreement_id:int}", operation_id="getAgreement")
-    async def get_agreement(self, agreement_id: int) -> AgreementOut:
+    async def get_agreement(self, agreement_id: FromPath[int]) -> AgreementOut:
         """One agreement with its remaining hours."""
         return await setup.get_agreement(agreement_id)
 
     @patch("/{agreement_id:int}", operation_id="updateAgreement", guards=[ADMIN])
     async def update_agreement(
-        self, agreement_id: int, data: JSONBody[AgreementPatch]
+        self, agreement_id: FromPath[int], data: JSONBody[AgreementPatch]
     ) -> AgreementOut:
         """Rename, suspend/cancel, extend, top up a block, change the fee."""
         return await setup.update_agreement(agreement_id, data)
 
     @delete("/{agreement_id:int}", operation_id="deleteAgreement", guards=[ADMIN])
-    async def delete_agreement(self, agreement_id: int) -> None:
+    async def delete_agreement(self, agreement_id: FromPath[int]) -> None:
         """Delete an agreement nothing was invoiced against."""
         await setup.delete_agreement(agreement_id)
 
@@ -91,7 +94,7 @@ class SinkController(Controller):
     guards = [ANY_ROLE]
 
     @get(operation_id="listBillingSinks")
-    async def list_sinks(self, hub: Hub) -> list[SinkOut]:
+    async def list_sinks(self, hub: NamedDependency[Hub]) -> list[SinkOut]:
         """Every sink offered by a plugin, and whether exports go to it."""
         runtime = runtime_of(hub)
         return [

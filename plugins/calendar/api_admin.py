@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, delete, get, patch, post
-from litestar.params import JSONBody
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody
 
 from hub.api.deps import actor_of, principal_of
 from hub.auth import ANY_ROLE, STAFF
@@ -30,7 +31,7 @@ class RotationController(Controller):
     guards = [ANY_ROLE]
 
     @get(operation_id="listOnCallRotations")
-    async def list_rotations(self, team_id: int | None = None) -> list[RotationOut]:
+    async def list_rotations(self, team_id: FromQuery[int | None] = None) -> list[RotationOut]:
         """Rotations (of one team) with their overrides."""
         return await rotations.list_rotations(team_id)
 
@@ -42,25 +43,33 @@ class RotationController(Controller):
         return await rotations.create_rotation(data, actor_of(request))
 
     @get("/{rotation_id:int}", operation_id="getOnCallRotation")
-    async def get_rotation(self, rotation_id: int) -> RotationOut:
+    async def get_rotation(self, rotation_id: FromPath[int]) -> RotationOut:
         """One rotation with its overrides."""
         return await rotations.get_rotation(rotation_id)
 
     @patch("/{rotation_id:int}", operation_id="updateOnCallRotation", guards=[STAFF])
     async def update_rotation(
-        self, request: Request[Any, Any, Any], rotation_id: int, data: JSONBody[RotationPatch]
+        self,
+        request: Request[Any, Any, Any],
+        rotation_id: FromPath[int],
+        data: JSONBody[RotationPatch],
     ) -> RotationOut:
         """Change a rotation (SEQUENCE + 1)."""
         return await rotations.update_rotation(rotation_id, data, actor_of(request))
 
     @delete("/{rotation_id:int}", operation_id="deleteOnCallRotation", guards=[STAFF])
-    async def delete_rotation(self, request: Request[Any, Any, Any], rotation_id: int) -> None:
+    async def delete_rotation(
+        self, request: Request[Any, Any, Any], rotation_id: FromPath[int]
+    ) -> None:
         """Delete a rotation with its overrides."""
         await rotations.delete_rotation(rotation_id, actor_of(request))
 
     @post("/{rotation_id:int}/overrides", operation_id="createOnCallOverride", guards=[STAFF])
     async def add_override(
-        self, request: Request[Any, Any, Any], rotation_id: int, data: JSONBody[OverrideIn]
+        self,
+        request: Request[Any, Any, Any],
+        rotation_id: FromPath[int],
+        data: JSONBody[OverrideIn],
     ) -> OverrideOut:
         """A cover (no ``replaces``) or one half of a swap (``replaces`` a member)."""
         return await rotations.add_override(rotation_id, data, actor_of(request))
@@ -71,7 +80,10 @@ class RotationController(Controller):
         guards=[STAFF],
     )
     async def delete_override(
-        self, request: Request[Any, Any, Any], rotation_id: int, override_id: int
+        self,
+        request: Request[Any, Any, Any],
+        rotation_id: FromPath[int],
+        override_id: FromPath[int],
     ) -> None:
         """Remove an override."""
         await rotations.delete_override(rotation_id, override_id, actor_of(request))
@@ -89,7 +101,7 @@ class FeedController(Controller):
 
     @post(operation_id="createCalendarFeed")
     async def create_feed(
-        self, request: Request[Any, Any, Any], hub: Hub, data: JSONBody[FeedIn]
+        self, request: Request[Any, Any, Any], hub: NamedDependency[Hub], data: JSONBody[FeedIn]
     ) -> FeedCreated:
         """A feed of a technician, team or customer; the token is shown this once."""
         return await feeds.create_feed(
@@ -97,6 +109,6 @@ class FeedController(Controller):
         )
 
     @delete("/{feed_id:int}", operation_id="revokeCalendarFeed", status_code=200)
-    async def revoke_feed(self, request: Request[Any, Any, Any], feed_id: int) -> FeedOut:
+    async def revoke_feed(self, request: Request[Any, Any, Any], feed_id: FromPath[int]) -> FeedOut:
         """Revoke a feed; its URL answers 404 from now on."""
         return await feeds.revoke_feed(feed_id, principal_of(request))

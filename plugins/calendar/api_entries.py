@@ -11,7 +11,8 @@ from datetime import timedelta
 from typing import Any
 
 from litestar import Controller, Request, delete, get, patch, post
-from litestar.params import JSONBody
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody
 
 from hub.api.deps import actor_of
 from hub.auth import ANY_ROLE, STAFF
@@ -43,7 +44,7 @@ class MaintenanceController(Controller):
     guards = [ANY_ROLE]
 
     @get(operation_id="listMaintenanceWindows")
-    async def list_windows(self, customer_id: int | None = None) -> list[EntryOut]:
+    async def list_windows(self, customer_id: FromQuery[int | None] = None) -> list[EntryOut]:
         """Maintenance windows (of one customer)."""
         return await list_entries(MAINTENANCE, customer=customer_id)
 
@@ -51,9 +52,9 @@ class MaintenanceController(Controller):
     async def create_window(
         self,
         request: Request[Any, Any, Any],
-        hub: Hub,
+        hub: NamedDependency[Hub],
         data: JSONBody[MaintenanceIn],
-        force: bool = False,
+        force: FromQuery[bool] = False,
     ) -> EntryOut:
         """A one-off or recurring (RRULE, EXDATE, RDATE) window, optionally device-scoped."""
         return await entries.create_entry(
@@ -61,7 +62,7 @@ class MaintenanceController(Controller):
         )
 
     @get("/{entry_id:int}", operation_id="getMaintenanceWindow")
-    async def get_window(self, entry_id: int) -> EntryOut:
+    async def get_window(self, entry_id: FromPath[int]) -> EntryOut:
         """One maintenance window."""
         return entry_out(await get_entry(MAINTENANCE, entry_id))
 
@@ -69,10 +70,10 @@ class MaintenanceController(Controller):
     async def update_window(
         self,
         request: Request[Any, Any, Any],
-        hub: Hub,
-        entry_id: int,
+        hub: NamedDependency[Hub],
+        entry_id: FromPath[int],
         data: JSONBody[MaintenancePatch],
-        force: bool = False,
+        force: FromQuery[bool] = False,
     ) -> EntryOut:
         """Change a window; its SEQUENCE goes up by one."""
         return await entries.update_entry(
@@ -80,7 +81,7 @@ class MaintenanceController(Controller):
         )
 
     @delete("/{entry_id:int}", operation_id="deleteMaintenanceWindow", guards=[STAFF])
-    async def delete_window(self, request: Request[Any, Any, Any], entry_id: int) -> None:
+    async def delete_window(self, request: Request[Any, Any, Any], entry_id: FromPath[int]) -> None:
         """Delete a window."""
         await entries.delete_entry(MAINTENANCE, entry_id, actor_of(request))
 
@@ -91,13 +92,16 @@ class AvailabilityController(Controller):
     guards = [ANY_ROLE]
 
     @get(operation_id="listAvailability")
-    async def list_hours(self, technician_id: int | None = None) -> list[EntryOut]:
+    async def list_hours(self, technician_id: FromQuery[int | None] = None) -> list[EntryOut]:
         """Working hours (of one technician)."""
         return await list_entries(AVAILABILITY, technician=technician_id)
 
     @post(operation_id="createAvailability", guards=[STAFF])
     async def create_hours(
-        self, request: Request[Any, Any, Any], hub: Hub, data: JSONBody[AvailabilityIn]
+        self,
+        request: Request[Any, Any, Any],
+        hub: NamedDependency[Hub],
+        data: JSONBody[AvailabilityIn],
     ) -> EntryOut:
         """Working hours, usually a weekly RRULE in the technician's zone."""
         return await entries.create_entry(
@@ -105,7 +109,7 @@ class AvailabilityController(Controller):
         )
 
     @get("/{entry_id:int}", operation_id="getAvailability")
-    async def get_hours(self, entry_id: int) -> EntryOut:
+    async def get_hours(self, entry_id: FromPath[int]) -> EntryOut:
         """One working-hours entry."""
         return entry_out(await get_entry(AVAILABILITY, entry_id))
 
@@ -113,8 +117,8 @@ class AvailabilityController(Controller):
     async def update_hours(
         self,
         request: Request[Any, Any, Any],
-        hub: Hub,
-        entry_id: int,
+        hub: NamedDependency[Hub],
+        entry_id: FromPath[int],
         data: JSONBody[AvailabilityPatch],
     ) -> EntryOut:
         """Change working hours (SEQUENCE + 1)."""
@@ -123,7 +127,7 @@ class AvailabilityController(Controller):
         )
 
     @delete("/{entry_id:int}", operation_id="deleteAvailability", guards=[STAFF])
-    async def delete_hours(self, request: Request[Any, Any, Any], entry_id: int) -> None:
+    async def delete_hours(self, request: Request[Any, Any, Any], entry_id: FromPath[int]) -> None:
         """Delete working hours."""
         await entries.delete_entry(AVAILABILITY, entry_id, actor_of(request))
 
@@ -134,13 +138,13 @@ class LeaveController(Controller):
     guards = [ANY_ROLE]
 
     @get(operation_id="listLeave")
-    async def list_leave(self, technician_id: int | None = None) -> list[EntryOut]:
+    async def list_leave(self, technician_id: FromQuery[int | None] = None) -> list[EntryOut]:
         """Leave (of one technician)."""
         return await list_entries(LEAVE, technician=technician_id)
 
     @post(operation_id="createLeave", guards=[STAFF])
     async def create_leave(
-        self, request: Request[Any, Any, Any], hub: Hub, data: JSONBody[LeaveIn]
+        self, request: Request[Any, Any, Any], hub: NamedDependency[Hub], data: JSONBody[LeaveIn]
     ) -> EntryOut:
         """Leave for a span or whole days (``all_day``: local midnights, end exclusive)."""
         return await entries.create_entry(
@@ -148,7 +152,7 @@ class LeaveController(Controller):
         )
 
     @get("/{entry_id:int}", operation_id="getLeave")
-    async def get_leave(self, entry_id: int) -> EntryOut:
+    async def get_leave(self, entry_id: FromPath[int]) -> EntryOut:
         """One leave entry."""
         return entry_out(await get_entry(LEAVE, entry_id))
 
@@ -156,8 +160,8 @@ class LeaveController(Controller):
     async def update_leave(
         self,
         request: Request[Any, Any, Any],
-        hub: Hub,
-        entry_id: int,
+        hub: NamedDependency[Hub],
+        entry_id: FromPath[int],
         data: JSONBody[LeavePatch],
     ) -> EntryOut:
         """Change leave (SEQUENCE + 1)."""
@@ -166,7 +170,7 @@ class LeaveController(Controller):
         )
 
     @delete("/{entry_id:int}", operation_id="deleteLeave", guards=[STAFF])
-    async def delete_leave(self, request: Request[Any, Any, Any], entry_id: int) -> None:
+    async def delete_leave(self, request: Request[Any, Any, Any], entry_id: FromPath[int]) -> None:
         """Delete leave."""
         await entries.delete_entry(LEAVE, entry_id, actor_of(request))
 
@@ -178,7 +182,7 @@ class BookingController(Controller):
 
     @get(operation_id="listBookings")
     async def list_bookings(
-        self, technician_id: int | None = None, task_id: int | None = None
+        self, technician_id: FromQuery[int | None] = None, task_id: FromQuery[int | None] = None
     ) -> list[EntryOut]:
         """Bookings (of one technician or task)."""
         return await list_entries(BOOKING, technician=technician_id, task=task_id)
@@ -187,9 +191,9 @@ class BookingController(Controller):
     async def create_booking(
         self,
         request: Request[Any, Any, Any],
-        hub: Hub,
+        hub: NamedDependency[Hub],
         data: JSONBody[BookingIn],
-        force: bool = False,
+        force: FromQuery[bool] = False,
     ) -> EntryOut:
         """Book a technician on a task; 409 if booked, on leave or off duty then."""
         return await entries.create_entry(
@@ -197,7 +201,7 @@ class BookingController(Controller):
         )
 
     @get("/{entry_id:int}", operation_id="getBooking")
-    async def get_booking(self, entry_id: int) -> EntryOut:
+    async def get_booking(self, entry_id: FromPath[int]) -> EntryOut:
         """One booking."""
         return entry_out(await get_entry(BOOKING, entry_id))
 
@@ -205,10 +209,10 @@ class BookingController(Controller):
     async def update_booking(
         self,
         request: Request[Any, Any, Any],
-        hub: Hub,
-        entry_id: int,
+        hub: NamedDependency[Hub],
+        entry_id: FromPath[int],
         data: JSONBody[BookingPatch],
-        force: bool = False,
+        force: FromQuery[bool] = False,
     ) -> EntryOut:
         """Move or reassign a booking (SEQUENCE + 1); checked like a new one."""
         return await entries.update_entry(
@@ -216,7 +220,9 @@ class BookingController(Controller):
         )
 
     @delete("/{entry_id:int}", operation_id="deleteBooking", guards=[STAFF])
-    async def delete_booking(self, request: Request[Any, Any, Any], entry_id: int) -> None:
+    async def delete_booking(
+        self, request: Request[Any, Any, Any], entry_id: FromPath[int]
+    ) -> None:
         """Cancel a booking."""
         await entries.delete_entry(BOOKING, entry_id, actor_of(request))
 

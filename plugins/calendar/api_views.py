@@ -8,7 +8,8 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, get, post
-from litestar.params import JSONBody, Parameter
+from litestar.di import NamedDependency
+from litestar.params import FromQuery, JSONBody, QueryParameter
 
 from hub.auth import ANY_ROLE, STAFF
 from hub.errors import BadRequest
@@ -27,9 +28,9 @@ from plugins.calendar.schemas import (
     SlotOut,
 )
 
-From = Annotated[datetime, Parameter(query="from", description="range start (ISO 8601)")]
-To = Annotated[datetime, Parameter(query="to", description="range end, exclusive")]
-Kinds = Annotated[list[str] | None, Parameter(query="kinds", required=False)]
+From = Annotated[datetime, QueryParameter(name="from", description="range start (ISO 8601)")]
+To = Annotated[datetime, QueryParameter(name="to", description="range end, exclusive")]
+Kinds = Annotated[list[str] | None, QueryParameter(name="kinds", required=False)]
 
 
 def _aware(value: datetime) -> datetime:
@@ -66,13 +67,13 @@ class CalendarViewController(Controller):
     @get(operation_id="getCalendar")
     async def view(
         self,
-        hub: Hub,
-        start: From,
-        end: To,
-        technician_id: int | None = None,
-        team_id: int | None = None,
-        customer_id: int | None = None,
-        kinds: Kinds = None,
+        hub: NamedDependency[Hub],
+        start: FromQuery[From],
+        end: FromQuery[To],
+        technician_id: FromQuery[int | None] = None,
+        team_id: FromQuery[int | None] = None,
+        customer_id: FromQuery[int | None] = None,
+        kinds: FromQuery[Kinds] = None,
     ) -> CalendarView:
         """Every plugin's events in ``[from, to)``, recurring ones expanded, sorted by start.
 
@@ -102,11 +103,11 @@ class CalendarViewController(Controller):
     @get("/conflicts", operation_id="listCalendarConflicts")
     async def conflicts(
         self,
-        hub: Hub,
-        start: From,
-        end: To,
-        technician_id: int | None = None,
-        customer_id: int | None = None,
+        hub: NamedDependency[Hub],
+        start: FromQuery[From],
+        end: FromQuery[To],
+        technician_id: FromQuery[int | None] = None,
+        customer_id: FromQuery[int | None] = None,
     ) -> list[ConflictOut]:
         """Conflicts among stored bookings, leave, working hours and maintenance windows."""
         start, end = check_range(hub, start, end)
@@ -114,7 +115,9 @@ class CalendarViewController(Controller):
         return [msgspec.convert(msgspec.structs.asdict(c), ConflictOut) for c in found]
 
     @post("/free-slots", operation_id="findFreeSlots", guards=[STAFF], status_code=200)
-    async def free_slots(self, hub: Hub, data: JSONBody[FreeSlotsIn]) -> FreeSlotsOut:
+    async def free_slots(
+        self, hub: NamedDependency[Hub], data: JSONBody[FreeSlotsIn]
+    ) -> FreeSlotsOut:
         """The next free slots of ``duration_minutes`` for a technician or a team.
 
         Free means inside working hours (technicians without any are always available)
@@ -147,8 +150,8 @@ class OnCallController(Controller):
     @get(operation_id="whoIsOnCall")
     async def on_call(
         self,
-        at: Annotated[datetime | None, Parameter(query="at", required=False)] = None,
-        team_id: int | None = None,
+        at: Annotated[datetime | None, QueryParameter(name="at", required=False)] = None,
+        team_id: FromQuery[int | None] = None,
     ) -> list[OnCallNow]:
         """Who is on call at ``at`` (default now) in every rotation (of one team)."""
         moment = _aware(at) if at else datetime.now(UTC)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from litestar import Response, get
+from litestar.di import NamedDependency
+from litestar.params import FromPath
 
 from hub.errors import NotFound
 from hub.runtime import Hub
@@ -17,7 +19,7 @@ MEDIA_TYPE = "text/calendar"
 @get(
     "/calendar/{name:str}", operation_id="getCalendarFeed", tags=["calendar"], media_type=MEDIA_TYPE
 )
-async def calendar_feed(hub: Hub, name: str) -> Response[bytes]:
+async def calendar_feed(hub: NamedDependency[Hub], name: FromPath[str]) -> Response[bytes]:
     """The iCalendar (RFC 5545) feed behind a token. Unknown and revoked tokens are 404."""
     token = name.removesuffix(".ics")
     row = await feeds.find_feed(token) if name.endswith(".ics") else None

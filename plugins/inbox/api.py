@@ -14,7 +14,8 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.params import JSONBody
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody
 
 from hub.api.deps import actor_of
 from hub.auth import ANY_ROLE
@@ -49,12 +50,12 @@ class InboxController(Controller):
     @get(operation_id="listInbox")
     async def list_inbox(
         self,
-        status: str = "inbox",
-        customer_id: int | None = None,
-        team: str | None = None,
-        unmatched: bool | None = None,
-        limit: int = 50,
-        offset: int = 0,
+        status: FromQuery[str] = "inbox",
+        customer_id: FromQuery[int | None] = None,
+        team: FromQuery[str | None] = None,
+        unmatched: FromQuery[bool | None] = None,
+        limit: FromQuery[int] = 50,
+        offset: FromQuery[int] = 0,
     ) -> InboxPage:
         """Triaged mail, newest first: sender, customer, suggested priority and reasons.
 
@@ -70,17 +71,19 @@ class InboxController(Controller):
         )
 
     @get("/quarantine", operation_id="listInboxQuarantine")
-    async def quarantine(self, limit: int = 50, offset: int = 0) -> InboxPage:
+    async def quarantine(self, limit: FromQuery[int] = 50, offset: FromQuery[int] = 0) -> InboxPage:
         """Mail kept but not usable (unparseable or failed processing), with the reason."""
         return await inbox_service.list_items(status="quarantined", limit=limit, offset=offset)
 
     @get("/outbox", operation_id="listInboxOutbox")
-    async def outbox(self, status: str | None = None, limit: int = 100) -> list[OutboxEntry]:
+    async def outbox(
+        self, status: FromQuery[str | None] = None, limit: FromQuery[int] = 100
+    ) -> list[OutboxEntry]:
         """Outbound mail (replies and other plugins' mail) with delivery status."""
         return await inbox_service.list_outbox(status, limit)
 
     @get("/{item_id:int}", operation_id="getInboxItem")
-    async def get_item(self, item_id: int) -> InboxItemDetail:
+    async def get_item(self, item_id: FromPath[int]) -> InboxItemDetail:
         """One item with new text, quoted history, signature and attachments."""
         return await inbox_service.get_item(item_id)
 
@@ -88,8 +91,8 @@ class InboxController(Controller):
     async def convert(
         self,
         request: Request[Any, Any, Any],
-        hub: Hub,
-        item_id: int,
+        hub: NamedDependency[Hub],
+        item_id: FromPath[int],
         data: JSONBody[ConvertRequest | None] = None,
     ) -> Response[ConvertResult]:
         """Turn the item into a task pre-filled from mail and triage (fields override).
@@ -104,8 +107,8 @@ class InboxController(Controller):
     async def reply(
         self,
         request: Request[Any, Any, Any],
-        hub: Hub,
-        item_id: int,
+        hub: NamedDependency[Hub],
+        item_id: FromPath[int],
         data: JSONBody[ReplyRequest],
     ) -> Response[ReplyResult]:
         """Answer the sender: the item becomes a task first (so the answer threads)."""
@@ -117,7 +120,10 @@ class InboxController(Controller):
 
 @post("/tasks/{task_id:int}/reply", operation_id="replyTask", guards=[ANY_ROLE], tags=["inbox"])
 async def reply_task(
-    request: Request[Any, Any, Any], hub: Hub, task_id: int, data: JSONBody[ReplyRequest]
+    request: Request[Any, Any, Any],
+    hub: NamedDependency[Hub],
+    task_id: FromPath[int],
+    data: JSONBody[ReplyRequest],
 ) -> Response[ReplyResult]:
     """Mail the customer from a task; stored as an outbound public message (stops the
     first-response clock). 202: queued for the relay (see ``GET /inbox/outbox``)."""

@@ -229,6 +229,17 @@ def walk_modern(msg: Message) -> Bodies:
     if not isinstance(msg, EmailMessage):
         raise TypeError("walk_modern needs a message parsed with policy.default")
     bodies = Bodies(content_types=_tree_types(msg))
+    ctype = content_type(msg)
+    if not msg.is_multipart() and ctype in ("text/plain", "text/html"):
+        # Most mail is one text part: what get_body() would return is the message itself
+        # (unless it is marked as an attachment), and get_body() costs two full
+        # Content-Type parses per call.
+        if (msg.get_content_disposition() or "").lower() != "attachment":
+            if ctype == "text/plain":
+                bodies.text = _content_text(msg)
+            else:
+                bodies.html = _content_text(msg)
+            return bodies
     plain = msg.get_body(preferencelist=("plain",))
     html = msg.get_body(preferencelist=("html",))
     if plain is not None:

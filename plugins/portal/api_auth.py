@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from litestar import Request, get, post, put
+from litestar.di import NamedDependency
 from litestar.params import JSONBody
 from litestar.status_codes import HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 
@@ -49,7 +50,7 @@ async def _session(hub: Hub, contact_id: int) -> SessionOut:
 
 @post("/auth/magic-link", operation_id="portalApiMagicLink", status_code=HTTP_202_ACCEPTED)
 async def magic_link(
-    request: Request[Any, Any, Any], hub: Hub, data: JSONBody[EmailIn]
+    request: Request[Any, Any, Any], hub: NamedDependency[Hub], data: JSONBody[EmailIn]
 ) -> Accepted:
     """Mail a one-time sign-in link; the same answer for known and unknown addresses."""
     settings = portal_settings(hub)
@@ -59,7 +60,7 @@ async def magic_link(
 
 @post("/auth/exchange", operation_id="portalApiExchange")
 async def exchange(
-    request: Request[Any, Any, Any], hub: Hub, data: JSONBody[ExchangeIn]
+    request: Request[Any, Any, Any], hub: NamedDependency[Hub], data: JSONBody[ExchangeIn]
 ) -> SessionOut:
     """Trade a magic-link token (once) for a bearer session token."""
     settings = portal_settings(hub)
@@ -69,7 +70,7 @@ async def exchange(
 
 @post("/auth/password", operation_id="portalApiPasswordSignIn")
 async def password_sign_in(
-    request: Request[Any, Any, Any], hub: Hub, data: JSONBody[PasswordSignIn]
+    request: Request[Any, Any, Any], hub: NamedDependency[Hub], data: JSONBody[PasswordSignIn]
 ) -> SessionOut:
     """Sign in with address and password; returns a bearer session token."""
     settings = portal_settings(hub)
@@ -93,7 +94,7 @@ async def sign_out(request: Request[Any, Any, Any]) -> None:
 
 
 @get("/me", operation_id="portalApiMe", guards=[signed_in])
-async def me(request: Request[Any, Any, Any], hub: Hub) -> Me:
+async def me(request: Request[Any, Any, Any], hub: NamedDependency[Hub]) -> Me:
     """The signed-in contact, what they may choose, and the session's CSRF token."""
     user = await require_user(request)
     customer = await Customer.select(Customer.name).where(Customer.id == user.customer_id).first()
@@ -116,7 +117,7 @@ async def me(request: Request[Any, Any, Any], hub: Hub) -> Me:
     guards=[signed_in],
 )
 async def set_password(
-    request: Request[Any, Any, Any], hub: Hub, data: JSONBody[PasswordSet]
+    request: Request[Any, Any, Any], hub: NamedDependency[Hub], data: JSONBody[PasswordSet]
 ) -> None:
     """Set or change the signed-in contact's password."""
     user = await require_user(request)

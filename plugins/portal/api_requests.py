@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, Response, get, post
-from litestar.params import JSONBody
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_202_ACCEPTED
 
 from hub.runtime import Hub
@@ -57,7 +58,9 @@ def _file_out(task_id: int, ref: AttachmentRef) -> FileOut:
 
 
 @get("/requests", operation_id="portalApiListRequests", guards=[signed_in])
-async def list_requests(request: Request[Any, Any, Any], status: str = "all") -> list[RequestOut]:
+async def list_requests(
+    request: Request[Any, Any, Any], status: FromQuery[str] = "all"
+) -> list[RequestOut]:
     """The contact's requests, newest first (``status``: open, done or all)."""
     user = await require_user(request)
     return [_request_out(r) for r in await access.visible_tasks(user, status)]
@@ -70,7 +73,7 @@ async def list_requests(request: Request[Any, Any, Any], status: str = "all") ->
     guards=[signed_in],
 )
 async def submit(
-    request: Request[Any, Any, Any], hub: Hub, data: JSONBody[RequestIn]
+    request: Request[Any, Any, Any], hub: NamedDependency[Hub], data: JSONBody[RequestIn]
 ) -> SubmissionOut:
     """Submit a request; answered once the hub durably accepted it (202).
 
@@ -97,7 +100,9 @@ async def submit(
 
 
 @get("/submissions/{submission_id:str}", operation_id="portalApiSubmission", guards=[signed_in])
-async def submission(request: Request[Any, Any, Any], submission_id: str) -> SubmissionOut:
+async def submission(
+    request: Request[Any, Any, Any], submission_id: FromPath[str]
+) -> SubmissionOut:
     """Whether one of the contact's submissions has become a request yet."""
     user = await require_user(request)
     task_id = await actions.submission_task(user, submission_id)
@@ -109,7 +114,9 @@ async def submission(request: Request[Any, Any, Any], submission_id: str) -> Sub
 
 
 @get("/requests/{task_id:int}", operation_id="portalApiGetRequest", guards=[signed_in])
-async def get_request(request: Request[Any, Any, Any], hub: Hub, task_id: int) -> RequestDetail:
+async def get_request(
+    request: Request[Any, Any, Any], hub: NamedDependency[Hub], task_id: FromPath[int]
+) -> RequestDetail:
     """One request with its public conversation (never internal notes or time entries)."""
     user = await require_user(request)
     task, conversation = await actions.conversation(user, portal_settings(hub), task_id)
@@ -137,7 +144,10 @@ async def get_request(request: Request[Any, Any, Any], hub: Hub, task_id: int) -
     guards=[signed_in],
 )
 async def reply(
-    request: Request[Any, Any, Any], hub: Hub, task_id: int, data: JSONBody[ReplyIn]
+    request: Request[Any, Any, Any],
+    hub: NamedDependency[Hub],
+    task_id: FromPath[int],
+    data: JSONBody[ReplyIn],
 ) -> StatusOut:
     """Add the contact's reply; returns the request's status afterwards."""
     user = await require_user(request)
@@ -156,7 +166,9 @@ async def reply(
     status_code=200,
     guards=[signed_in],
 )
-async def resolve(request: Request[Any, Any, Any], hub: Hub, task_id: int) -> StatusOut:
+async def resolve(
+    request: Request[Any, Any, Any], hub: NamedDependency[Hub], task_id: FromPath[int]
+) -> StatusOut:
     """Mark the request resolved."""
     user = await require_user(request)
     await access.visible_task(user, task_id)
@@ -170,7 +182,9 @@ async def resolve(request: Request[Any, Any, Any], hub: Hub, task_id: int) -> St
     status_code=200,
     guards=[signed_in],
 )
-async def reopen(request: Request[Any, Any, Any], hub: Hub, task_id: int) -> StatusOut:
+async def reopen(
+    request: Request[Any, Any, Any], hub: NamedDependency[Hub], task_id: FromPath[int]
+) -> StatusOut:
     """Reopen a resolved request."""
     user = await require_user(request)
     await access.visible_task(user, task_id)
@@ -180,7 +194,10 @@ async def reopen(request: Request[Any, Any, Any], hub: Hub, task_id: int) -> Sta
 
 @get("/requests/{task_id:int}/files/{sha256:str}", operation_id="portalApiFile", guards=[signed_in])
 async def download(
-    request: Request[Any, Any, Any], hub: Hub, task_id: int, sha256: str
+    request: Request[Any, Any, Any],
+    hub: NamedDependency[Hub],
+    task_id: FromPath[int],
+    sha256: FromPath[str],
 ) -> Response[bytes]:
     """A file of the request's public conversation, as a download."""
     user = await require_user(request)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery
 
 from hub.errors import ClientError, Unauthorized
 from hub.runtime import Hub
@@ -70,7 +72,9 @@ async def home(request: Request[Any, Any, Any]) -> Response[Any]:
 
 
 @get("/sign-in", operation_id="portalSignInPage", include_in_schema=False)
-async def sign_in_page(request: Request[Any, Any, Any], notice: str | None = None) -> Response[Any]:
+async def sign_in_page(
+    request: Request[Any, Any, Any], notice: FromQuery[str | None] = None
+) -> Response[Any]:
     """The sign-in page: magic link by mail, or address and password."""
     if await current_user(request):
         return redirect("/portal/requests")
@@ -78,7 +82,7 @@ async def sign_in_page(request: Request[Any, Any, Any], notice: str | None = Non
 
 
 @post("/sign-in", operation_id="portalSignInLink", include_in_schema=False)
-async def sign_in_link(request: Request[Any, Any, Any], hub: Hub) -> Response[Any]:
+async def sign_in_link(request: Request[Any, Any, Any], hub: NamedDependency[Hub]) -> Response[Any]:
     """Mail a sign-in link; the answer is the same whether the address is known or not."""
     settings = portal_settings(hub)
     fields, _ = await read_form(request)
@@ -96,7 +100,9 @@ async def sign_in_link(request: Request[Any, Any, Any], hub: Hub) -> Response[An
 
 
 @post("/sign-in/password", operation_id="portalSignInPassword", include_in_schema=False)
-async def sign_in_password(request: Request[Any, Any, Any], hub: Hub) -> Response[Any]:
+async def sign_in_password(
+    request: Request[Any, Any, Any], hub: NamedDependency[Hub]
+) -> Response[Any]:
     """Sign in with address and password (for contacts who set one)."""
     settings = portal_settings(hub)
     fields, _ = await read_form(request)
@@ -126,7 +132,7 @@ async def sign_in_password(request: Request[Any, Any, Any], hub: Hub) -> Respons
 
 
 @get("/auth/{token:str}", operation_id="portalMagicLinkPage", include_in_schema=False)
-async def magic_link_page(request: Request[Any, Any, Any], token: str) -> Response[Any]:
+async def magic_link_page(request: Request[Any, Any, Any], token: FromPath[str]) -> Response[Any]:
     """Where the mailed link lands: a button that signs in.
 
     The token is used only by the button's POST, so mail scanners that fetch links do
@@ -153,7 +159,9 @@ async def magic_link_page(request: Request[Any, Any, Any], token: str) -> Respon
 
 
 @post("/auth", operation_id="portalMagicLinkSignIn", include_in_schema=False)
-async def magic_link_sign_in(request: Request[Any, Any, Any], hub: Hub) -> Response[Any]:
+async def magic_link_sign_in(
+    request: Request[Any, Any, Any], hub: NamedDependency[Hub]
+) -> Response[Any]:
     """Use the magic link once and start a session."""
     settings = portal_settings(hub)
     fields, _ = await read_form(request)
@@ -165,7 +173,7 @@ async def magic_link_sign_in(request: Request[Any, Any, Any], hub: Hub) -> Respo
 
 
 @post("/sign-out", operation_id="portalSignOut", include_in_schema=False)
-async def sign_out(request: Request[Any, Any, Any], hub: Hub) -> Response[Any]:
+async def sign_out(request: Request[Any, Any, Any], hub: NamedDependency[Hub]) -> Response[Any]:
     """End the session (server side too) and clear the cookie."""
     user = await page_user(request)
     fields, _ = await read_form(request)
@@ -176,14 +184,16 @@ async def sign_out(request: Request[Any, Any, Any], hub: Hub) -> Response[Any]:
 
 
 @get("/account", operation_id="portalAccountPage", include_in_schema=False)
-async def account_page(request: Request[Any, Any, Any], notice: str | None = None) -> Response[Any]:
+async def account_page(
+    request: Request[Any, Any, Any], notice: FromQuery[str | None] = None
+) -> Response[Any]:
     """The contact's account: who they are, and a password form."""
     user = await page_user(request)
     return render(request, "account.html", user=user, errors={}, notice=NOTICES.get(notice or ""))
 
 
 @post("/account/password", operation_id="portalSetPassword", include_in_schema=False)
-async def set_password(request: Request[Any, Any, Any], hub: Hub) -> Response[Any]:
+async def set_password(request: Request[Any, Any, Any], hub: NamedDependency[Hub]) -> Response[Any]:
     """Set or change the contact's password (signed in by magic link proves the mailbox)."""
     user = await page_user(request)
     fields, _ = await read_form(request)

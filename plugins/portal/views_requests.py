@@ -6,6 +6,8 @@ from typing import Any
 from urllib.parse import quote
 
 from litestar import Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery
 
 from hub.errors import Conflict
 from hub.runtime import Hub
@@ -21,7 +23,9 @@ FILTERS = {"open": "Open", "done": "Resolved and closed", "all": "All"}
 
 @get("/requests", operation_id="portalRequestsPage", include_in_schema=False)
 async def requests_page(
-    request: Request[Any, Any, Any], status: str = "open", notice: str | None = None
+    request: Request[Any, Any, Any],
+    status: FromQuery[str] = "open",
+    notice: FromQuery[str | None] = None,
 ) -> Response[Any]:
     """The contact's requests (all of the customer's for a portal admin)."""
     user = await page_user(request)
@@ -67,13 +71,17 @@ async def _new_form(
 
 
 @get("/requests/new", operation_id="portalNewRequestPage", include_in_schema=False)
-async def new_request_page(request: Request[Any, Any, Any], hub: Hub) -> Response[Any]:
+async def new_request_page(
+    request: Request[Any, Any, Any], hub: NamedDependency[Hub]
+) -> Response[Any]:
     """The form for a new request; priorities limited to what the customer's tier allows."""
     return await _new_form(request, await page_user(request), hub)
 
 
 @post("/requests", operation_id="portalSubmitRequest", include_in_schema=False)
-async def submit_request(request: Request[Any, Any, Any], hub: Hub) -> Response[Any]:
+async def submit_request(
+    request: Request[Any, Any, Any], hub: NamedDependency[Hub]
+) -> Response[Any]:
     """Accept the form once JetStream acknowledged it, then show the new request."""
     user = await page_user(request)
     fields, uploads = await read_form(request)
@@ -120,7 +128,10 @@ async def _detail(
 
 @get("/requests/{task_id:int}", operation_id="portalRequestPage", include_in_schema=False)
 async def request_page(
-    request: Request[Any, Any, Any], hub: Hub, task_id: int, notice: str | None = None
+    request: Request[Any, Any, Any],
+    hub: NamedDependency[Hub],
+    task_id: FromPath[int],
+    notice: FromQuery[str | None] = None,
 ) -> Response[Any]:
     """One request: status, details, the public conversation, attachments, reply form."""
     user = await page_user(request)
@@ -128,7 +139,9 @@ async def request_page(
 
 
 @post("/requests/{task_id:int}/reply", operation_id="portalReply", include_in_schema=False)
-async def reply(request: Request[Any, Any, Any], hub: Hub, task_id: int) -> Response[Any]:
+async def reply(
+    request: Request[Any, Any, Any], hub: NamedDependency[Hub], task_id: FromPath[int]
+) -> Response[Any]:
     """Add the contact's reply (with files); reopens a request waiting on them."""
     user = await page_user(request)
     await access.visible_task(user, task_id)
@@ -165,13 +178,17 @@ async def _status_change(
 
 
 @post("/requests/{task_id:int}/resolve", operation_id="portalResolve", include_in_schema=False)
-async def resolve(request: Request[Any, Any, Any], hub: Hub, task_id: int) -> Response[Any]:
+async def resolve(
+    request: Request[Any, Any, Any], hub: NamedDependency[Hub], task_id: FromPath[int]
+) -> Response[Any]:
     """Mark the request resolved (the contact's problem is gone)."""
     return await _status_change(request, hub, task_id, True)
 
 
 @post("/requests/{task_id:int}/reopen", operation_id="portalReopen", include_in_schema=False)
-async def reopen(request: Request[Any, Any, Any], hub: Hub, task_id: int) -> Response[Any]:
+async def reopen(
+    request: Request[Any, Any, Any], hub: NamedDependency[Hub], task_id: FromPath[int]
+) -> Response[Any]:
     """Reopen a resolved request."""
     return await _status_change(request, hub, task_id, False)
 
@@ -180,7 +197,10 @@ async def reopen(request: Request[Any, Any, Any], hub: Hub, task_id: int) -> Res
     "/requests/{task_id:int}/files/{sha256:str}", operation_id="portalFile", include_in_schema=False
 )
 async def download(
-    request: Request[Any, Any, Any], hub: Hub, task_id: int, sha256: str
+    request: Request[Any, Any, Any],
+    hub: NamedDependency[Hub],
+    task_id: FromPath[int],
+    sha256: FromPath[str],
 ) -> Response[bytes]:
     """A file attached to the request's public conversation (always as a download)."""
     user = await page_user(request)

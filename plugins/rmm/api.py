@@ -9,7 +9,7 @@ from typing import Any
 
 import msgspec
 from litestar import Controller, delete, get, patch, post
-from litestar.params import JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody
 from msgspec import UNSET
 
 from hub.auth import ADMIN, ANY_ROLE
@@ -108,11 +108,11 @@ class DeviceController(Controller):
     @get(operation_id="listDevices")
     async def list_devices(
         self,
-        customer_id: int | None = None,
-        q: str | None = None,
-        unmapped: bool | None = None,
-        limit: int = 50,
-        cursor: str | None = None,
+        customer_id: FromQuery[int | None] = None,
+        q: FromQuery[str | None] = None,
+        unmapped: FromQuery[bool | None] = None,
+        limit: FromQuery[int] = 50,
+        cursor: FromQuery[str | None] = None,
     ) -> DevicePage:
         """Devices, newest first; ``q`` matches the start of the host name, ``unmapped``
         lists devices without a customer."""
@@ -135,7 +135,7 @@ class DeviceController(Controller):
         return DevicePage(items=items, next_cursor=str(items[-1].id) if more else None)
 
     @get("/{device_id:int}", operation_id="getDevice")
-    async def get_device(self, device_id: int) -> DeviceOut:
+    async def get_device(self, device_id: FromPath[int]) -> DeviceOut:
         """One device of the registry."""
         return _device_out(await _device_row(device_id))
 
@@ -156,7 +156,9 @@ class DeviceController(Controller):
         return _device_out(await _device_row(inserted[0]["id"]))
 
     @patch("/{device_id:int}", operation_id="updateDevice")
-    async def update_device(self, device_id: int, data: JSONBody[DevicePatch]) -> DeviceOut:
+    async def update_device(
+        self, device_id: FromPath[int], data: JSONBody[DevicePatch]
+    ) -> DeviceOut:
         """Change fields; assigning a customer maps the device's future alerts to it."""
         await _device_row(device_id)
         values: dict[Any, Any] = {}
@@ -182,15 +184,15 @@ class AlertController(Controller):
     @get(operation_id="listAlerts")
     async def list_alerts(
         self,
-        firing: bool | None = None,
-        customer_id: int | None = None,
-        unmapped: bool | None = None,
-        device: str | None = None,
-        device_id: int | None = None,
-        source: str | None = None,
-        task_id: int | None = None,
-        limit: int = 50,
-        cursor: str | None = None,
+        firing: FromQuery[bool | None] = None,
+        customer_id: FromQuery[int | None] = None,
+        unmapped: FromQuery[bool | None] = None,
+        device: FromQuery[str | None] = None,
+        device_id: FromQuery[int | None] = None,
+        source: FromQuery[str | None] = None,
+        task_id: FromQuery[int | None] = None,
+        limit: FromQuery[int] = 50,
+        cursor: FromQuery[str | None] = None,
     ) -> AlertPage:
         """Alerts, newest first. ``unmapped=true`` lists alerts no customer claims;
         ``device`` is a host name."""
@@ -220,7 +222,7 @@ class AlertController(Controller):
         return AlertPage(items=items, next_cursor=str(items[-1].id) if more else None)
 
     @get("/{alert_id:int}", operation_id="getAlert")
-    async def get_alert(self, alert_id: int) -> AlertOut:
+    async def get_alert(self, alert_id: FromPath[int]) -> AlertOut:
         """One alert with its count, task and last correlation decision."""
         row = await RmmAlert.select().where(RmmAlert.id == alert_id).first()
         if row is None:
@@ -258,7 +260,7 @@ class CustomerMappingController(Controller):
         return MappingOut(id=inserted[0]["id"], label_value=value, customer_id=data.customer_id)
 
     @delete("/{mapping_id:int}", operation_id="deleteRmmCustomerMapping", guards=[ADMIN])
-    async def delete_mapping(self, mapping_id: int) -> None:
+    async def delete_mapping(self, mapping_id: FromPath[int]) -> None:
         """Remove a mapping; alerts already stored keep their customer."""
         if not await RmmCustomerMap.exists().where(RmmCustomerMap.id == mapping_id):
             raise NotFound("customer mapping", mapping_id)

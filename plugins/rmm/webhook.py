@@ -15,6 +15,8 @@ from typing import Any
 
 import msgspec
 from litestar import Request, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath
 
 from hub.errors import BadRequest, NotFound, PayloadTooLarge, Unauthorized
 from hub.logs import get_logger
@@ -106,7 +108,9 @@ def _runtime(hub: Hub) -> RmmRuntime:
     tags=["rmm"],
     security=[],
 )
-async def receive_alerts(source: str, request: Request[Any, Any, Any], hub: Hub) -> Accepted:
+async def receive_alerts(
+    source: FromPath[str], request: Request[Any, Any, Any], hub: NamedDependency[Hub]
+) -> Accepted:
     """Accept a monitoring webhook for a configured source (its own secret, no API key).
 
     401 for a wrong or missing signature/token, 400 naming what is wrong with the

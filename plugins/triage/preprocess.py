@@ -58,9 +58,11 @@ _URL = re.compile(r"(https?://|www\.)\S+", re.I)
 _EMAIL = re.compile(r"\S+@\S+")
 _WORD = re.compile(r"[a-z]+")
 
-# The corpus's longest ticket is ~7,000 characters (~1,000 words); capping the body keeps
-# prediction time bounded for pasted logs without changing anything the model has seen.
-MAX_BODY_WORDS = 1000
+# The model reads only a ticket's first 200 words (category_model.MAX_WORDS); capping here too
+# keeps preprocessing time bounded for pasted logs. Raw text is cut first so a multi-megabyte
+# body never reaches the regular expressions.
+MAX_BODY_WORDS = 200
+MAX_BODY_CHARS = 5_000
 
 
 def _ascii_words(text: str) -> list[str]:
@@ -80,7 +82,9 @@ def subject_words(subject: str) -> list[str]:
 
 def body_words(body: str) -> list[str]:
     """Words of a body as the corpus keeps them: two letters or more, stop words removed."""
-    words = [w for w in _ascii_words(body) if len(w) > 1 and w not in BODY_STOP_WORDS]
+    words = [
+        w for w in _ascii_words(body[:MAX_BODY_CHARS]) if len(w) > 1 and w not in BODY_STOP_WORDS
+    ]
     return words[:MAX_BODY_WORDS]
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from sklearn.model_selection import StratifiedKFold, train_test_split
 from sklearn.svm import LinearSVC
 
 from plugins.triage.category_model import (
+    MAX_WORDS,
     CategoryModel,
     ClassScores,
     EvalReport,
@@ -45,6 +47,7 @@ VIEW_SPECS: tuple[tuple[str, int, int, int, float], ...] = (
     ("subject-1-2", 8, 2, 2, 0.3),
 )
 FOLDS = 5
+TRAIN_THREADS = 2
 
 
 def read_corpus(corpus_csv: Path) -> tuple[list[str], list[str]]:
@@ -72,7 +75,8 @@ def split_corpus(
 
 
 def _head(text: str, words: int) -> str:
-    return " ".join(text.split()[:words]) if words else text
+    # Same cut as LinearView.view_text, so training sees what prediction will read.
+    return " ".join(text.split()[: words or MAX_WORDS])
 
 
 def _fit_view(
@@ -88,12 +92,21 @@ def _fit_view(
     matrix = vectorizer.fit_transform([_head(t, head_words) for t in texts])
     n_classes = int(y.max()) + 1
     oof = np.zeros((len(texts), n_classes))
-    folds = StratifiedKFold(FOLDS, shuffle=True, random_state=seed)
-    for fit_idx, held_idx in folds.split(matrix, y):
-        svm = LinearSVC(C=c, random_state=seed)
-        svm.fit(matrix[fit_idx], y[fit_idx], sample_weight=weights[fit_idx])
-        oof[held_idx] = svm.decision_function(matrix[held_idx])
-    svm = LinearSVC(C=c, random_state=seed).fit(matrix, y, sample_weight=weights)
+    folds = list(StratifiedKFold(FOLDS, shuffle=True, random_state=seed).split(matrix, y))
+    everything = np.arange(len(texts))
+
+    def fit(rows: np.ndarray) -> LinearSVC:
+        return LinearSVC(C=c, random_state=seed).fit(
+            matrix[rows], y[rows], sample_weight=weights[rows]
+        )
+
+    # liblinear releases the GIL, so threads use both cores; each fit is seeded, so the
+    # result does not depend on scheduling.
+    with ThreadPoolExecutor(max_workers=TRAIN_THREADS) as pool:
+        fitted = list(pool.map(fit, [f for f, _ in folds] + [everything]))
+    for (_, held_idx), fold_svm in zip(folds, fitted, strict=False):
+        oof[held_idx] = fold_svm.decision_function(matrix[held_idx])
+    svm = fitted[-1]
     features = TfidfFeatures(
         {term: int(col) for term, col in vectorizer.vocabulary_.items()},
         vectorizer.idf_,

@@ -124,6 +124,7 @@ class MaintenanceCalendar:
         self.customer_id = customer_id
         self.device_window_customer = device_window_customer
         self.calls: list[dict[str, Any]] = []
+        self.extra: list[Any] = []  # events in the calendar plugin's own shape
 
     @hookimpl
     async def hub_calendar_events(self, range: Any, filters: dict[str, Any]) -> list[Any]:
@@ -153,7 +154,7 @@ class MaintenanceCalendar:
                     },
                 )()
             )
-        return events
+        return events + [e for e in self.extra if e["customer_id"] == filters["customer_id"]]
 
 
 async def test_maintenance_window_records_the_alert_but_opens_no_task(hub, client, keys) -> None:
@@ -161,6 +162,21 @@ async def test_maintenance_window_records_the_alert_but_opens_no_task(hub, clien
     msp = await small_msp(client, h)
     calendar = MaintenanceCalendar(msp["customer"]["id"], msp["other"]["id"])
     hub.pm.register(calendar, name="test-maintenance-calendar")
+    r = await client.post(
+        "/api/v1/devices", json={"hostname": "db7", "customer_id": msp["other"]["id"]}, headers=h
+    )
+    now = datetime.now(UTC)
+    calendar.extra.append(
+        {
+            "kind": "maintenance",
+            "start": now - timedelta(minutes=5),
+            "end": now + timedelta(hours=1),
+            "customer_id": msp["other"]["id"],
+            "title": "DB upgrade",
+            "meta": {"devices": [r.json()["id"]]},
+        }
+    )
+    await fire(client, "m4", "DB7", customer="Globex")  # listed by device id (calendar plugin form)
     await fire(client, "m1", "srv1")
     await fire(client, "m2", "nas9", customer="Globex")  # the device's own window
     await fire(client, "m3", "web1", customer="Globex")  # Globex, other device: no window
@@ -169,6 +185,11 @@ async def test_maintenance_window_records_the_alert_but_opens_no_task(hub, clien
     assert m1["last_reason"] == "maintenance window: Patch night"
     assert (m2["last_action"], m2["task_id"]) == ("suppress_maintenance", None)
     assert m3["last_action"] == "create_task"
+    m4 = await alert_of(client, h, "m4")
+    assert (m4["last_action"], m4["last_reason"]) == (
+        "suppress_maintenance",
+        "maintenance window: DB upgrade",
+    )
     assert await Task.count() == 1
     assert calendar.calls[0]["kinds"] == ["maintenance"]
 
