@@ -22,6 +22,7 @@ from hub.schemas.directory import (
     CustomerPatch,
     CustomerSettings,
 )
+from hub.services import sla as sla_service
 
 
 def _domains(values: list[str]) -> list[str]:
@@ -129,6 +130,7 @@ async def update_customer(customer_id: int, patch: CustomerPatch) -> CustomerOut
                 await CustomerDomain.insert(
                     *[CustomerDomain(customer=customer_id, domain=d) for d in domains]
                 )
+    sla_service.forget_customer_contexts()  # after the commit: no stale re-caching
     return await get_customer(customer_id)
 
 
@@ -140,6 +142,7 @@ async def delete_customer(customer_id: int) -> None:
         await Contact.delete().where(Contact.customer == customer_id)
         await CustomerDomain.delete().where(CustomerDomain.customer == customer_id)
         await Customer.delete().where(Customer.id == customer_id)
+    sla_service.forget_customer_contexts()
 
 
 # --- contacts ----------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -32,8 +33,33 @@ class TaskSlaState(msgspec.Struct, kw_only=True):
     resolution: ClockState
 
 
+#: customer id -> (expires at, context). Customer and tier data change rarely and are read
+#: on every task write; changes made in this process drop the cache at once, other
+#: processes see them within CONTEXT_TTL seconds.
+CONTEXT_TTL = 5.0
+_contexts: dict[int, tuple[float, dict[str, Any]]] = {}
+
+
+def forget_customer_contexts() -> None:
+    """Drop cached customer contexts (after a customer, tier or calendar change)."""
+    _contexts.clear()
+
+
 async def customer_context(customer_id: int) -> dict[str, Any]:
     """The customer as the ``hub_sla_policy`` hook sees it (tier included); {} if absent."""
+    now = time.monotonic()
+    cached = _contexts.get(customer_id)
+    if cached and cached[0] > now:
+        return cached[1]
+    context = await _load_customer_context(customer_id)
+    if context:
+        if len(_contexts) > 10_000:
+            _contexts.clear()
+        _contexts[customer_id] = (now + CONTEXT_TTL, context)
+    return context
+
+
+async def _load_customer_context(customer_id: int) -> dict[str, Any]:
     tier = Customer.sla_tier
     row = (
         await Customer.select(

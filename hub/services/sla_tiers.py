@@ -18,6 +18,7 @@ from hub.schemas.directory import (
     SlaTierPatch,
     TierTarget,
 )
+from hub.services import sla as sla_service
 from hub.sla.calendars import BusinessCalendar, CalendarError
 
 
@@ -84,6 +85,7 @@ async def update_tier(tier_id: int, patch: SlaTierPatch) -> SlaTierOut:
     if values:
         async with unique_as_conflict("SLA tier name"):
             await SlaTier.update(values).where(SlaTier.id == tier_id)
+    sla_service.forget_customer_contexts()  # contexts embed the tier's targets
     return await get_tier(tier_id)
 
 
@@ -92,6 +94,7 @@ async def delete_tier(tier_id: int) -> None:
     if await Customer.exists().where(Customer.sla_tier == tier_id):
         raise Conflict("SLA tier is used by customers; move them first")
     await SlaTier.delete().where(SlaTier.id == tier_id)
+    sla_service.forget_customer_contexts()
 
 
 # --- calendars -------------------------------------------------------------------

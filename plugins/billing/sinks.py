@@ -13,15 +13,14 @@ Peppol BIS 3.0 XML file) and ``json`` (HMAC-signed webhook POST).
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import httpx
 import msgspec
 
+from hub.files import write_atomically
 from plugins.billing.csv_export import to_csv
 from plugins.billing.json_export import sign, to_json
 from plugins.billing.model import InvoiceDraft, Party
@@ -45,21 +44,6 @@ class ExportedInvoice(msgspec.Struct, kw_only=True):
     document: InvoiceDraft
     seller: Party | None = None
     buyer: Party | None = None
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write via a temporary file and rename: a reader never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _file_name(invoice: ExportedInvoice, suffix: str) -> str:

@@ -13,12 +13,13 @@ import msgspec
 
 from hub.db.tables import Contact, Message, Task
 from hub.errors import Conflict, NotFound, Unauthorized, Unavailable
+from hub.files import ContentStore
 from hub.logs import get_logger
 from hub.runtime import Hub
 from hub.services import messages, tasks
 from hub.services.context import Actor
 from plugins.portal import access
-from plugins.portal.files import AttachmentRef, FileStore
+from plugins.portal.files import AttachmentRef
 from plugins.portal.mail import magic_link_mail, publish_mail
 from plugins.portal.priorities import priorities_for
 from plugins.portal.ratelimit import check_and_count
@@ -282,7 +283,7 @@ async def attachment(
             if isinstance(item, dict) and item.get("sha256") == sha256:
                 ref = msgspec.convert(item, AttachmentRef)
                 try:
-                    return ref, FileStore(hub.settings.files_dir).read(sha256)
+                    return ref, ContentStore(hub.settings.files_dir).open(sha256)
                 except (OSError, ValueError) as exc:
                     raise Unavailable("the file is not available right now") from exc
     raise NotFound("attachment", sha256[:12])

@@ -27,7 +27,6 @@ from plugins.portal.views_requests import REQUEST_PAGES
 from plugins.portal.web import html_errors
 
 log = get_logger("plugins.portal")
-_hubs: list[Hub] = []
 
 
 def _api_error(_: Request[Any, Any, Any], exc: HubError) -> Response[dict[str, Any]]:
@@ -42,17 +41,13 @@ def _api_error(_: Request[Any, Any, Any], exc: HubError) -> Response[dict[str, A
 
 @hookimpl
 def hub_startup(hub: Hub) -> None:
-    """Fail start-up early on a bad ``[portal]`` table; remember the hub for events."""
+    """Fail start-up early on a bad ``[portal]`` table."""
     settings = portal_settings(hub)
-    if hub not in _hubs:
-        _hubs.append(hub)
     log.info("portal_ready", base_url=settings.base_url, secure_cookies=settings.secure_cookies)
 
 
 @hookimpl
 async def hub_shutdown(hub: Hub) -> None:
-    if hub in _hubs:
-        _hubs.remove(hub)
     jobs = list(hub.state.get("portal.jobs", ()))
     if jobs:
         await asyncio.wait(jobs, timeout=3.0)
@@ -82,9 +77,8 @@ def hub_intake_subjects(hub: Hub) -> list[IntakeConsumer]:
 
 
 @hookimpl
-async def hub_task_event(event: TaskEvent) -> None:
+async def hub_task_event(event: TaskEvent, hub: Hub) -> None:
     """Mail technicians' public, non-mail replies on portal requests to the contact."""
     if event.kind != "message_added":
         return
-    for hub in list(_hubs):
-        await on_message_added(hub, portal_settings(hub), event)
+    await on_message_added(hub, portal_settings(hub), event)

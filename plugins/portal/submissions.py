@@ -14,8 +14,9 @@ from datetime import UTC, datetime
 import msgspec
 
 from hub.errors import BadRequest
+from hub.files import ContentStore
 from hub.runtime import Hub
-from plugins.portal.files import AttachmentRef, FileStore, safe_filename
+from plugins.portal.files import AttachmentRef, safe_filename
 from plugins.portal.sessions import PortalUser
 from plugins.portal.settings import PortalSettings
 
@@ -113,7 +114,7 @@ def check_uploads(settings: PortalSettings, uploads: list[Upload]) -> str | None
 
 def store_uploads(hub: Hub, uploads: list[Upload]) -> list[AttachmentRef]:
     """Write the files (content-addressed) and return their references."""
-    store = FileStore(hub.settings.files_dir)
+    store = ContentStore(hub.settings.files_dir)
     refs = []
     for u in uploads:
         if not u.data:
