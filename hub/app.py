@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import asyncpg
 from litestar import Litestar, Request, Response, Router
 from litestar.config.app import AppConfig
 from litestar.di import Provide
@@ -41,6 +42,12 @@ def _http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[
     if exc.extra:
         body["extra"] = exc.extra
     return Response(body, status_code=exc.status_code, headers=exc.headers)
+
+
+def _nul_character(_: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+    # PostgreSQL text cannot hold U+0000; the statement failed, the transaction rolled back
+    detail = "text fields must not contain NUL (U+0000) characters"
+    return Response({"status_code": 400, "detail": detail}, status_code=400)
 
 
 def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
@@ -87,6 +94,7 @@ class HubCore(InitPlugin):
         config.exception_handlers.update(
             {
                 HubError: _hub_error,
+                asyncpg.CharacterNotInRepertoireError: _nul_character,
                 ValidationException: _http_error,
                 HTTPException: _http_error,
                 Exception: _unexpected,

@@ -87,3 +87,18 @@ async def test_openapi_document_lists_routes(client: AsyncTestClient) -> None:
     assert "/api/v1/tasks" in doc["paths"]
     assert "/api/v1/tasks/{task_id}" in doc["paths"]
     assert "bearer" in doc["components"]["securitySchemes"]
+
+
+async def test_nul_characters_never_cause_a_500(
+    client: AsyncTestClient, keys: Keys, backend: str
+) -> None:
+    r = await client.post(
+        "/api/v1/customers", json={"name": "Evil\u0000Corp"}, headers=keys.admin_h
+    )
+    if backend == "sqlite":
+        assert r.status_code == 201  # SQLite stores U+0000 as it is
+        return
+    # PostgreSQL text cannot hold U+0000: a 400 with the reason, nothing half-written
+    assert r.status_code == 400
+    assert "NUL" in r.json()["detail"]
+    assert (await client.get("/api/v1/customers", headers=keys.admin_h)).json() == []

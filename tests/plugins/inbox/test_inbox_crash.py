@@ -7,6 +7,7 @@ import os
 import signal
 import smtplib
 import subprocess
+import sys
 import threading
 import time
 from email.message import EmailMessage
@@ -17,13 +18,16 @@ import httpx
 
 from hub.nats_server import free_port
 
+# the venv's console script, whether or not the venv is activated
+ATLAS_HUB = str(Path(sys.executable).parent / "atlas-hub")
+
 BURST = 1000
 SENDERS = 4
 
 
 def _start(home: Path, http: int, smtp: int, log: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        ["atlas-hub", "run", "--home", str(home), "--http", f"127.0.0.1:{http}",
+        [ATLAS_HUB, "run", "--home", str(home), "--http", f"127.0.0.1:{http}",
          "--smtp", f"127.0.0.1:{smtp}", "--log-format", "json"],
         cwd=home, stdout=log.open("ab"), stderr=subprocess.STDOUT,
     )  # fmt: skip
@@ -88,7 +92,7 @@ def test_sigkill_during_burst_loses_and_duplicates_nothing(tmp_path: Path) -> No
         '[inbox]\naccept_addresses = ["support@msp.example"]\nrate_limit_messages = 100000\n'
     )
     key = subprocess.run(
-        ["atlas-hub", "apikey", "create", "--home", str(home), "--role", "admin", "--name", "t"],
+        [ATLAS_HUB, "apikey", "create", "--home", str(home), "--role", "admin", "--name", "t"],
         cwd=home, capture_output=True, check=True, text=True,
     ).stdout.strip()  # fmt: skip
     http, smtp = free_port(), free_port()

@@ -8,6 +8,7 @@ import re
 import shutil
 import smtplib
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -123,7 +124,7 @@ async def test_atlas_hub_smtp_edge_process_feeds_the_hub(hub: Hub, tmp_path: Pat
     from hub.nats_server import free_port
 
     port = free_port()
-    exe = Path(shutil.which("atlas-hub") or "atlas-hub")
+    exe = Path(sys.executable).parent / "atlas-hub"  # works without an activated venv
     proc = await asyncio.create_subprocess_exec(
         str(exe), "smtp", "--home", str(tmp_path / "edge"), "--nats-url", hub.nats_url,
         "--smtp", f"127.0.0.1:{port}", stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
