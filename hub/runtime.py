@@ -14,6 +14,7 @@ from hub.db import engine as db
 from hub.logs import get_logger
 from hub.nats_server import EmbeddedNats
 from hub.plugins import PluginManager, await_all, flatten, load_plugins
+from hub.services import sla as sla_caches
 from hub.settings import Settings
 
 log = get_logger("hub.runtime")
@@ -52,6 +53,7 @@ class Hub:
             self.engine = await self._stack.enter_async_context(
                 db.database(self.settings.database_url, self.settings.database_path)
             )
+            sla_caches.reset_caches()
             url = self.settings.nats_url
             if not url:
                 self.nats = EmbeddedNats(self.settings.nats_dir)

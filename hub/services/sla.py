@@ -45,6 +45,12 @@ def forget_customer_contexts() -> None:
     _contexts.clear()
 
 
+def reset_caches() -> None:
+    """Drop every cache of database rows (a hub opening a database starts clean)."""
+    _contexts.clear()
+    _calendars.clear()
+
+
 async def customer_context(customer_id: int) -> dict[str, Any]:
     """The customer as the ``hub_sla_policy`` hook sees it (tier included); {} if absent."""
     now = time.monotonic()

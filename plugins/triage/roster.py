@@ -22,7 +22,7 @@ from piccolo.query.functions.aggregate import Count
 
 from hub.contracts import TimeRange
 from hub.db.engine import write_transaction
-from hub.db.tables import Task, Team, TeamMember, Technician
+from hub.db.tables import Task, Team, TeamMember
 from hub.logs import get_logger
 from hub.plugins import PluginManager, await_all, flatten
 from plugins.triage.routing import TechnicianInfo
@@ -156,7 +156,10 @@ class RosterCache:
                         TriageCounter(team=team, counter=0, updated_at=now)
                     ).on_conflict(target=TriageCounter.team, action="DO NOTHING")
                     await TriageCounter.update(
-                        {TriageCounter.counter: TriageCounter.counter + n, TriageCounter.updated_at: now}
+                        {
+                            TriageCounter.counter: TriageCounter.counter + n,
+                            TriageCounter.updated_at: now,
+                        }
                     ).where(TriageCounter.team == team)
             self._delta.clear()
         rows = await TriageCounter.select(TriageCounter.team, TriageCounter.counter)
