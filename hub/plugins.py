@@ -102,8 +102,22 @@ async def await_me_maybe(value: Any) -> Any:
 
 
 async def await_all(results: Iterable[Any]) -> list[Any]:
-    """Await each hook result that is awaitable (pluggy has no async support)."""
-    return [await await_me_maybe(r) for r in results]
+    """Await each hook result that is awaitable (pluggy has no async support).
+
+    If one raises (or the caller is cancelled), the coroutines not yet awaited are closed,
+    so no "coroutine was never awaited" is left behind; the exception propagates.
+    """
+    pending = list(results)
+    out: list[Any] = []
+    try:
+        for result in pending:
+            out.append(await await_me_maybe(result))
+    except BaseException:
+        for result in pending[len(out) + 1 :]:
+            if inspect.iscoroutine(result):
+                result.close()
+        raise
+    return out
 
 
 def flatten(results: Iterable[list[Any] | None]) -> list[Any]:

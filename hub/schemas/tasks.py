@@ -103,8 +103,37 @@ class Task(msgspec.Struct, kw_only=True):
     updated_at: datetime
 
 
+class TaskSummary(msgspec.Struct, kw_only=True):
+    """A queue row: what a technician scans; ``GET /tasks/{id}`` has the whole task."""
+
+    id: int
+    reference: str
+    customer_id: int
+    customer: str
+    title: str
+    priority: Priority
+    status: Status
+    assignee_technician_id: int | None
+    assignee_team_id: int | None
+    source: str
+    category: str
+    due_at: datetime | None
+    arrived_at: datetime
+    first_response_at: datetime | None
+    first_response_due_at: datetime | None
+    resolution_due_at: datetime | None
+    resolved_at: datetime | None
+    #: the nearest unmet SLA due time (None without an SLA)
+    next_due_at: datetime | None
+    overdue: bool
+    checklist: str
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
 class TaskPage(msgspec.Struct, kw_only=True):
-    items: list[Task]
+    items: list[TaskSummary]
     next_cursor: str | None
 
 

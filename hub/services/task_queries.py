@@ -7,7 +7,7 @@ skip a row when tasks are inserted while someone pages through.
 from __future__ import annotations
 
 import base64
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 import msgspec
@@ -18,7 +18,7 @@ from hub.db.engine import is_sqlite
 from hub.db.tables import Task, TeamMember
 from hub.errors import BadRequest
 from hub.schemas.tasks import TaskPage
-from hub.services.task_rows import PRIORITY_RANK, task_query, to_out
+from hub.services.task_rows import PRIORITY_RANK, summary_query, to_summary
 
 Sort = Literal["sla_due", "priority", "created", "-created"]
 
@@ -118,7 +118,7 @@ async def list_tasks(
     if not 1 <= limit <= 500:
         raise BadRequest("limit: must be between 1 and 500", field="limit")
     column, ascending = _SORTS[sort]
-    query = _where(task_query(), f)
+    query = _where(summary_query(), f)
     if cursor:
         c = decode_cursor(cursor, sort)
         if ascending:
@@ -133,7 +133,8 @@ async def list_tasks(
     if more and rows:
         last = rows[-1]
         next_cursor = encode_cursor(sort, last[column._meta.name], last["id"])
-    return TaskPage(items=[to_out(r) for r in rows], next_cursor=next_cursor)
+    now = datetime.now(UTC)
+    return TaskPage(items=[to_summary(r, now) for r in rows], next_cursor=next_cursor)
 
 
 async def team_ids_of(technician_id: int) -> list[int]:

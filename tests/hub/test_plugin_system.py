@@ -99,3 +99,22 @@ def test_readme_shows_the_tested_example() -> None:
     readme = (REPO / "README.md").read_text()
     code = (EXAMPLE / "acme_atlas" / "plugin.py").read_text()
     assert code.strip() in readme, "README's plugin example must be examples/acme_plugin's code"
+
+
+async def test_await_all_closes_the_rest_when_one_hook_fails() -> None:
+    import inspect
+
+    from hub.plugins import await_all
+
+    async def boom() -> None:
+        raise RuntimeError("first plugin fails")
+
+    async def later() -> str:
+        return "ran"
+
+    rest = later()
+    with pytest.raises(RuntimeError):
+        await await_all([boom(), rest, "plain value"])
+    # closed, so never reported as "coroutine ... was never awaited"
+    assert inspect.getcoroutinestate(rest) == inspect.CORO_CLOSED
+    assert await await_all([later(), 3]) == ["ran", 3]
