@@ -7,21 +7,26 @@ in a storm most of them return what the previous alert just wrote. So per batch:
   a device's active alert tasks are loaded once and then kept current in memory as
   decisions are applied;
 * the device registry is looked up once per device;
-* writes that only move a time forward (a task's last alert, a device's last seen, a
-  device's last problem start) are collected and flushed once before the commit.
+* the stored alert rows, the registry devices and the tasks of stored alerts are read
+  once for the whole batch (``IN (...)`` queries), not per alert;
+* alert rows (``alert_rows``), notes (``notes``) and writes that only move a time
+  forward (a task's last alert, a device's last seen, a device's last problem start)
+  are collected and written in bulk before the commit.
 
 Nothing here outlives the transaction, so a batch always starts from the tables.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import msgspec
 
 from hub.db.tables import Device
 from hub.plugins import PluginManager
+from plugins.rmm.alert_rows import AlertRows
+from plugins.rmm.bulk import chunks, insert_rows, update_times
 from plugins.rmm.correlation import (
     ACTIVE_TASK_STATUSES,
     CorrelationSettings,
@@ -29,9 +34,10 @@ from plugins.rmm.correlation import (
     MaintenanceWindow,
     TaskSnapshot,
 )
-from plugins.rmm.directory import Directory
-from plugins.rmm.effects import DeferredEvents
+from plugins.rmm.directory import DeviceRegistry, Directory
+from plugins.rmm.effects import ACTOR, DeferredEvents
 from plugins.rmm.maintenance import windows_for
+from plugins.rmm.notes import PendingNotes
 from plugins.rmm.state_store import TASK_COLUMNS, snapshot_of
 from plugins.rmm.tables import RmmDeviceStart, RmmIntake, RmmTask
 
@@ -74,10 +80,13 @@ class Batch:
         self._task_last_alert: dict[int, datetime] = {}
         self._device_seen: dict[int, datetime] = {}
         self._starts: dict[tuple[int, str], datetime] = {}
-        #: the batch's bus messages (their keys are checked against rmm_intake at once)
-        self.messages: list[Any] = []
         self._done_keys: set[str] | None = None
-        self._intake_rows: list[RmmIntake] = []
+        self._intake_rows: list[tuple[str, str, int, datetime]] = []
+        self.alerts = AlertRows()
+        self.notes = PendingNotes(ACTOR)
+        self.registry = DeviceRegistry()
+        #: rows (TASK_COLUMNS) of tasks stored alerts link to; dropped when a task changes
+        self._task_rows: dict[int, dict[str, Any]] = {}
 
     # --- reads ----------------------------------------------------------------------
 
@@ -147,6 +156,43 @@ class Batch:
             storm_parent=cache.parent,
         )
 
+    async def preload_device_tasks(self, customer_id: int, devices: set[str]) -> None:
+        """Read the active alert tasks of the batch's devices of a customer at once."""
+        cache = await self._customer(customer_id)
+        wanted = sorted(d for d in devices if d and d not in cache.device_loaded)
+        for part in chunks(wanted):
+            rows = await RmmTask.select(*TASK_COLUMNS).where(
+                (RmmTask.customer == customer_id)
+                & (RmmTask.kind == "device")
+                & RmmTask.device_name.is_in(part)
+                & RmmTask.task.status.is_in(_ACTIVE)
+            )
+            for r in rows:
+                cache.tasks.setdefault(str(r["task"]), snapshot_of(r))
+        cache.device_loaded.update(wanted)
+
+    async def preload_linked_tasks(self) -> None:
+        """Read the tasks the batch's stored alerts link to, and which alerts fire on them."""
+        task_ids = sorted(self.alerts.linked_tasks() - set(self._task_rows))
+        for part in chunks(task_ids):
+            rows = await RmmTask.select(*TASK_COLUMNS).where(RmmTask.task.is_in(part))
+            self._task_rows.update({r["task"]: r for r in rows})
+        await self.alerts.load_firing(task_ids)
+
+    async def task_snapshot(self, task_id: int, alert_key: str) -> TaskSnapshot | None:
+        """A task the plugin opened, with the number of *other* alerts on it still firing."""
+        row = self._task_rows.get(task_id)
+        if row is None:
+            row = await RmmTask.select(*TASK_COLUMNS).where(RmmTask.task == task_id).first()
+            if row is None:
+                return None
+            self._task_rows[task_id] = row
+        return snapshot_of(row, await self.alerts.other_firing(task_id, alert_key))
+
+    def forget_task(self, task_id: int) -> None:
+        """A service changed the task: read it again when next needed."""
+        self._task_rows.pop(task_id, None)
+
     async def already_processed(self, key: str, batch_keys: list[str]) -> bool:
         """Whether a message was committed before (one query for the whole batch)."""
         if self._done_keys is None:
@@ -158,8 +204,9 @@ class Batch:
         self._done_keys.add(key)  # a redelivered copy later in the same batch is skipped
         return False
 
-    def processed(self, row: RmmIntake) -> None:
-        self._intake_rows.append(row)
+    def processed(self, key: str, source: str, alerts: int) -> None:
+        """Record a message as committed with the batch (``rmm_intake``)."""
+        self._intake_rows.append((key, source, alerts, datetime.now(UTC)))
 
     # --- keeping the caches current -------------------------------------------------
 
@@ -194,26 +241,26 @@ class Batch:
     # --- deferred writes ------------------------------------------------------------
 
     async def flush(self) -> None:
-        """Write the collected times (inside the transaction, before the commit)."""
-        for task_id, at in self._task_last_alert.items():
-            await RmmTask.update({RmmTask.last_alert_at: at}).where(RmmTask.task == task_id)
-        for device_id, at in self._device_seen.items():
-            await Device.update({Device.last_seen: at}).where(Device.id == device_id)
-        for (customer_id, device), at in self._starts.items():
-            key = f"{customer_id}:{device}"[:400]
-            updated = (
-                await RmmDeviceStart.update({RmmDeviceStart.last_start: at})
-                .where(RmmDeviceStart.start_key == key)
-                .returning(RmmDeviceStart.id)
-            )
-            if not updated:
-                await RmmDeviceStart.insert(
-                    RmmDeviceStart(
-                        start_key=key, customer=customer_id, device_name=device[:300], last_start=at
-                    )
-                )
-        if self._intake_rows:
-            await RmmIntake.insert(*self._intake_rows)
+        """Write everything collected (inside the transaction, before the commit)."""
+        await self.notes.write(self.sink)
+        await self.alerts.flush()
+        await update_times(RmmTask, "task", "last_alert_at", self._task_last_alert)
+        await update_times(Device, "id", "last_seen", self._device_seen)
+        # one row per key: an upsert may touch a row only once
+        starts = {
+            f"{customer_id}:{device}"[:400]: (customer_id, device[:300], at)
+            for (customer_id, device), at in self._starts.items()
+        }
+        await insert_rows(
+            RmmDeviceStart,
+            ("start_key", "customer", "device_name", "last_start"),
+            [(key, *row) for key, row in starts.items()],
+            conflict="start_key",
+            update=("last_start",),
+        )
+        await insert_rows(
+            RmmIntake, ("msg_key", "source", "alerts", "processed_at"), self._intake_rows
+        )
         self._intake_rows.clear()
         self._task_last_alert.clear()
         self._device_seen.clear()

@@ -86,37 +86,70 @@ class Directory:
         return self._floors[customer_id]
 
 
-async def find_device(
-    name: str | None, agent_id: str | None, customer_id: int | None
-) -> dict[str, Any] | None:
-    """The registry row of an alert's device, preferring the label-mapped customer's."""
-    columns = (Device.id, Device.customer, Device.hostname, Device.site)
-    if agent_id:
-        row = await Device.select(*columns).where(Device.agent_id == agent_id).first()
-        if row is not None:
-            return row
-    if not name:
-        return None
-    rows = await Device.select(*columns).where(Device.hostname == device_key(name))
-    if not rows:
-        return None
-    if customer_id is not None:
-        for row in rows:
-            if row["customer"] == customer_id:
-                return row
-    unowned = [r for r in rows if r["customer"] is None]
-    if unowned:
-        return unowned[0]
-    # one known device of that name: an alert without a customer label still maps
-    return rows[0] if len(rows) == 1 and customer_id is None else None
+class DeviceRegistry:
+    """The registry rows of a batch's devices, read at once and kept current in memory.
+
+    ``load`` reads every device an alert of the batch names (by host name or agent id);
+    devices registered or changed while the batch is applied are updated here too, so a
+    later alert sees them as it would have seen the table.
+    """
+
+    _COLUMNS = (Device.id, Device.customer, Device.hostname, Device.site, Device.agent_id)
+
+    def __init__(self) -> None:
+        self._by_agent: dict[str, dict[str, Any]] = {}
+        self._by_host: dict[str, list[dict[str, Any]]] = {}
+
+    async def load(self, hostnames: set[str], agent_ids: set[str]) -> None:
+        """Read the devices named by host name (lower case) or agent id."""
+        rows: list[dict[str, Any]] = []
+        names, agents = sorted(hostnames), sorted(a for a in agent_ids if a)
+        for start in range(0, len(names), 500):
+            part = names[start : start + 500]
+            rows += await Device.select(*self._COLUMNS).where(Device.hostname.is_in(part))
+        for start in range(0, len(agents), 500):
+            part = agents[start : start + 500]
+            rows += await Device.select(*self._COLUMNS).where(Device.agent_id.is_in(part))
+        seen: set[int] = set()
+        for row in sorted(rows, key=lambda r: r["id"]):
+            if row["id"] not in seen:
+                seen.add(row["id"])
+                self.add(row)
+
+    def add(self, row: dict[str, Any]) -> None:
+        """A device registered (or read) during the batch."""
+        if row["agent_id"]:
+            self._by_agent.setdefault(row["agent_id"], row)
+        self._by_host.setdefault(row["hostname"], []).append(row)
+
+    def find(
+        self, name: str | None, agent_id: str | None, customer_id: int | None
+    ) -> dict[str, Any] | None:
+        """The registry row of an alert's device, preferring the label-mapped customer's."""
+        if agent_id and agent_id in self._by_agent:
+            return self._by_agent[agent_id]
+        if not name:
+            return None
+        rows = self._by_host.get(device_key(name), [])
+        if not rows:
+            return None
+        if customer_id is not None:
+            for row in rows:
+                if row["customer"] == customer_id:
+                    return row
+        unowned = [r for r in rows if r["customer"] is None]
+        if unowned:
+            return unowned[0]
+        # one known device of that name: an alert without a customer label still maps
+        return rows[0] if len(rows) == 1 and customer_id is None else None
 
 
 async def resolve(
-    directory: Directory, source: Source, alert: NormalizedAlert
+    directory: Directory, registry: DeviceRegistry, source: Source, alert: NormalizedAlert
 ) -> tuple[int | None, dict[str, Any] | None, str]:
     """``(customer id, device row, how)`` for an alert; ``how`` explains the mapping."""
     by_label = await directory.by_label(alert.customer_hint, source)
-    device = await find_device(alert.device, alert.labels.get("agent_id"), by_label)
+    device = registry.find(alert.device, alert.labels.get("agent_id"), by_label)
     if device is not None and device["customer"] is not None:
         return device["customer"], device, "device"
     if by_label is not None:
@@ -128,30 +161,44 @@ async def resolve(
 
 
 async def touch_device(
+    registry: DeviceRegistry,
     device: dict[str, Any] | None,
     alert: NormalizedAlert,
     customer_id: int | None,
     now: datetime,
 ) -> int | None:
-    """Register or refresh the alert's device (last seen); return its id."""
+    """Register the alert's device or fill in its customer and site; return its id.
+
+    Its last seen time is the caller's to record (written once per batch).
+    """
     if not alert.device:
         return None
     if device is None:
-        inserted = await Device.insert(
-            Device(
-                hostname=device_key(alert.device),
-                customer=customer_id,
-                agent_id=alert.labels.get("agent_id", ""),
-                site=alert.site or "",
-                os=alert.labels.get("os", ""),
-                last_seen=now,
-            )
-        ).returning(Device.id)
-        return int(inserted[0]["id"])
-    values: dict[Any, Any] = {Device.last_seen: now}
+        row = Device(
+            hostname=device_key(alert.device),
+            customer=customer_id,
+            agent_id=alert.labels.get("agent_id", ""),
+            site=alert.site or "",
+            os=alert.labels.get("os", ""),
+            last_seen=now,
+        )
+        inserted = await Device.insert(row).returning(Device.id)
+        device_id = int(inserted[0]["id"])
+        registry.add(
+            {
+                "id": device_id,
+                "customer": customer_id,
+                "hostname": row.hostname,
+                "site": row.site,
+                "agent_id": row.agent_id,
+            }
+        )
+        return device_id
+    values: dict[Any, Any] = {}
     if device["customer"] is None and customer_id is not None:
-        values[Device.customer] = customer_id
+        values[Device.customer] = device["customer"] = customer_id
     if not device["site"] and alert.site:
-        values[Device.site] = alert.site
-    await Device.update(values).where(Device.id == device["id"])
+        values[Device.site] = device["site"] = alert.site
+    if values:
+        await Device.update(values).where(Device.id == device["id"])
     return int(device["id"])

@@ -1,10 +1,12 @@
 """Carrying out a correlation ``Decision`` against tasks and the plugin's tables.
 
 Runs inside the intake transaction. Task changes go through the core services
-(``create_task``, ``set_status``, ``add_message``) with an event sink that holds their
-events until the transaction commits (``DeferredEvents``), so nothing is announced for
-work that is rolled back. Setting a child's ``parent_task_id`` has no service yet: it
-is written here with an audit entry and a version bump, like the services do.
+(``create_task``, ``set_status``) with an event sink that holds their events until the
+transaction commits (``DeferredEvents``), so nothing is announced for work that is
+rolled back. Notes (``notes.PendingNotes``) and alert rows (``alert_rows.AlertRows``)
+are collected and written in bulk with the batch. Setting a child's ``parent_task_id``
+has no service yet: it is written here with an audit entry and a version bump, like the
+services do.
 """
 
 from __future__ import annotations
@@ -18,12 +20,12 @@ from hub.contracts import TaskEvent
 from hub.db.tables import Task
 from hub.plugins import PluginManager
 from hub.schemas.tasks import TaskCreate
-from hub.services import audit, messages, tasks
+from hub.services import audit, tasks
 from hub.services.context import Actor
 from hub.services.task_rows import load_row
 from plugins.rmm.alerts import NormalizedAlert
 from plugins.rmm.correlation import PRIORITY_ORDER, Decision, TaskSnapshot, priority_for
-from plugins.rmm.tables import RmmAlert, RmmTask
+from plugins.rmm.tables import RmmTask
 
 if TYPE_CHECKING:
     from plugins.rmm.batch_state import Batch
@@ -152,19 +154,16 @@ async def _link_children(sink: DeferredEvents, parent_id: int, child_ids: list[i
         await sink.task_event(tasks._event("updated", row, ACTOR, now, **change))
 
 
-async def note(sink: DeferredEvents, task_id: int, source: str, body: str) -> None:
-    """An internal note on a task from the monitoring source."""
-    await messages.add_message(
-        sink,
-        task_id,
-        direction="internal",
-        channel="rmm",
-        author=f"rmm:{source}",
-        author_kind="system",
-        body=body,
-        public=False,
-        actor=ACTOR,
-    )
+def note(batch: Batch, task_id: int, source: str, body: str) -> None:
+    """An internal note on a task from the monitoring source (written with the batch)."""
+    batch.notes.add(task_id, source, body)
+
+
+async def _before_service(batch: Batch, *task_ids: int) -> None:
+    """Write pending notes first (keeps the order of messages, audit and events)."""
+    await batch.notes.write(batch.sink)
+    for task_id in task_ids:
+        batch.forget_task(task_id)
 
 
 async def apply(batch: Batch, ctx: AlertContext, decision: Decision) -> int | None:
@@ -174,79 +173,87 @@ async def apply(batch: Batch, ctx: AlertContext, decision: Decision) -> int | No
     task_id = int(decision.task_id) if decision.task_id is not None else None
     what = f"{alert.title} ({alert.device or 'no device'}, {alert.severity or 'no severity'})"
     if action == "create_task":
+        await _before_service(batch)
         task_id = await _create(batch, ctx, storm=False)
     elif action == "create_storm_parent":
+        children = [int(t) for t in decision.link_task_ids]
+        await _before_service(batch, *children)
         task_id = await _create(batch, ctx, storm=True)
-        await _link_children(sink, task_id, [int(t) for t in decision.link_task_ids])
+        await _link_children(sink, task_id, children)
     elif action == "reopen_task":
         assert task_id is not None
+        await _before_service(batch, task_id)
         await tasks.set_status(sink, task_id, "open", ACTOR)
         batch.task_changed(ctx.customer_id, str(task_id), status="open", resolved_at=None)
-        await note(sink, task_id, ctx.source, f"Fired again, task reopened: {what}")
+        note(batch, task_id, ctx.source, f"Fired again, task reopened: {what}")
     elif action == "resolve_task":
         assert task_id is not None
-        await note(sink, task_id, ctx.source, f"Resolved by monitoring: {what}")
+        note(batch, task_id, ctx.source, f"Resolved by monitoring: {what}")
+        await _before_service(batch, task_id)
         await tasks.set_status(sink, task_id, "resolved", ACTOR)
         batch.task_changed(ctx.customer_id, str(task_id), status="resolved", resolved_at=ctx.now)
     elif action == "note_only":
         assert task_id is not None
         reason = f"Alert resolved, task left open ({decision.reason}): {what}"
-        await note(sink, task_id, ctx.source, reason)
+        note(batch, task_id, ctx.source, reason)
     elif action == "attach_to_device_task":
         assert task_id is not None
-        await note(sink, task_id, ctx.source, f"Another alert on this device: {what}")
+        note(batch, task_id, ctx.source, f"Another alert on this device: {what}")
     if task_id is not None and action in _LINKING | {"reopen_task"}:
         batch.alert_linked(ctx.customer_id, task_id, ctx.now)
     old_flapping = bool(ctx.existing and ctx.existing["flapping"])
     if decision.flapping and not old_flapping and task_id is not None:
         flap = f"Alert is flapping (repeatedly firing and resolving): {what}"
-        await note(sink, task_id, ctx.source, flap)
+        note(batch, task_id, ctx.source, flap)
     if decision.new_occurrence:
         batch.problem_started(ctx.customer_id, alert.device or alert.fingerprint, ctx.now)
     return task_id if action not in ("suppress_maintenance", "record_only") else None
 
 
-async def record(
-    ctx: AlertContext, decision: Decision | None, task_id: int | None, flap_window_s: float
+def record(
+    batch: Batch,
+    ctx: AlertContext,
+    decision: Decision | None,
+    task_id: int | None,
+    flap_window_s: float,
 ) -> None:
-    """Insert or update the alert row (count, last seen, state changes, task link)."""
+    """Set the alert row (count, last seen, state changes, task link); written with the batch."""
     alert, old, now = ctx.alert, ctx.existing, ctx.now
     action = decision.action if decision else "record_only"
     reason = decision.reason if decision else "no customer mapped"
     if decision and decision.maintenance_title:
         reason = f"{reason}: {decision.maintenance_title}"
-    values: dict[Any, Any] = {
-        RmmAlert.status: alert.status,
-        RmmAlert.severity: alert.severity[:64],
-        RmmAlert.severity_rank: alert.severity_rank,
-        RmmAlert.title: alert.title[:500],
-        RmmAlert.description: alert.description,
-        RmmAlert.customer: ctx.customer_id,
-        RmmAlert.device: ctx.device_id,
-        RmmAlert.device_name: alert.device or "",
-        RmmAlert.site: (alert.site or "")[:200],
-        RmmAlert.labels: msgspec.json.encode(alert.labels).decode(),
-        RmmAlert.url: (alert.url or "")[:2000],
-        RmmAlert.starts_at: alert.starts_at,
-        RmmAlert.ends_at: alert.ends_at,
-        RmmAlert.last_seen: now,
-        RmmAlert.flapping: bool(decision and decision.flapping),
-        RmmAlert.last_action: action,
-        RmmAlert.last_reason: reason[:300],
+    row: dict[str, Any] = {
+        "status": alert.status,
+        "severity": alert.severity[:64],
+        "severity_rank": alert.severity_rank,
+        "title": alert.title[:500],
+        "description": alert.description,
+        "customer": ctx.customer_id,
+        "device": ctx.device_id,
+        "device_name": alert.device or "",
+        "site": (alert.site or "")[:200],
+        "labels": msgspec.json.encode(alert.labels).decode(),
+        "url": (alert.url or "")[:2000],
+        "starts_at": alert.starts_at,
+        "ends_at": alert.ends_at,
+        "last_seen": now,
+        "flapping": bool(decision and decision.flapping),
+        "last_action": action,
+        "last_reason": reason[:300],
     }
     if old is None:
-        values[RmmAlert.task] = task_id
-        values[RmmAlert.times_seen] = 1
-        values[RmmAlert.state_changes] = "[]"
-        await RmmAlert.insert(
-            RmmAlert(
-                alert_key=ctx.alert_key,
-                source=ctx.source,
-                fingerprint=alert.fingerprint[:300],
-                first_seen=now,
-                **{col._meta.name: v for col, v in values.items()},
-            )
+        row.update(
+            id=None,
+            alert_key=ctx.alert_key,
+            source=ctx.source,
+            fingerprint=alert.fingerprint[:300],
+            first_seen=now,
+            task=task_id,
+            times_seen=1,
+            state_changes="[]",
         )
+        batch.alerts.put(ctx.alert_key, row)
         return
     changes = [
         t
@@ -255,7 +262,14 @@ async def record(
     ]
     if old["status"] != alert.status:
         changes.append(now)
-    values[RmmAlert.task] = task_id if task_id is not None else old["task"]
-    values[RmmAlert.times_seen] = old["times_seen"] + 1
-    values[RmmAlert.state_changes] = msgspec.json.encode(changes).decode()
-    await RmmAlert.update(values).where(RmmAlert.id == old["id"])
+    row.update(
+        id=old["id"],
+        alert_key=old["alert_key"],
+        source=old["source"],
+        fingerprint=old["fingerprint"],
+        first_seen=old["first_seen"],
+        task=task_id if task_id is not None else old["task"],
+        times_seen=old["times_seen"] + 1,
+        state_changes=msgspec.json.encode(changes).decode(),
+    )
+    batch.alerts.put(ctx.alert_key, row)

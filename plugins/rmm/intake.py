@@ -37,7 +37,6 @@ from plugins.rmm.correlation import Decision, decide
 from plugins.rmm.effects import AlertContext
 from plugins.rmm.runtime import RmmRuntime
 from plugins.rmm.state_store import load_state, storm_device_count
-from plugins.rmm.tables import RmmAlert, RmmIntake
 from plugins.rmm.webhook import SOURCE_HEADER, parse_body
 
 log = get_logger("plugins.rmm.intake")
@@ -81,12 +80,10 @@ class AlertIntake:
         if len(msgs) > 1:
             times = [received_at(m) for m in msgs]
             batch = self._batch(min(times), max(times))
-            batch.messages = list(msgs)
             try:
                 async with asyncio.timeout(BATCH_BUDGET_SECONDS):
                     async with write_transaction():
-                        for msg in msgs:
-                            await self.process(batch, msg)
+                        await self.process(batch, msgs)
                         await batch.flush()
             except Exception as exc:
                 log.warning("rmm_batch_failed_retrying_singly", count=len(msgs), error=repr(exc))
@@ -105,7 +102,7 @@ class AlertIntake:
         when = received_at(msg)
         batch = self._batch(when, when)
         async with write_transaction():
-            await self.process(batch, msg)
+            await self.process(batch, [msg])
             await batch.flush()
         await self._announce(batch)
         for dead, why in batch.dead:
@@ -125,38 +122,55 @@ class AlertIntake:
         for event in batch.sink.events:
             await self.hub.task_event(event)
 
-    async def process(self, batch: Batch, msg: Msg) -> int:
-        """Apply every alert of one message; return how many there were."""
-        key = message_key(msg)
-        if await batch.already_processed(key, [message_key(m) for m in batch.messages]):
+    async def process(self, batch: Batch, msgs: Sequence[Msg]) -> int:
+        """Apply every alert of the messages, in order; return how many there were.
+
+        The batch's stored alert rows, registry devices and tasks are read up front with
+        a few ``IN (...)`` queries; placing alerts (customer, device) comes first for all
+        of them, since it does not depend on correlation, so that each customer's device
+        tasks can be read at once too.
+        """
+        keys = [message_key(m) for m in msgs]
+        work: list[tuple[Source, NormalizedAlert, datetime, str, str]] = []
+        for msg, key in zip(msgs, keys, strict=True):
+            if await batch.already_processed(key, keys):
+                continue
+            headers = _headers(msg)
+            name = headers.get(SOURCE_HEADER, "")
+            source = self.runtime.sources.get(name)
+            if source is None:
+                batch.dead.append((msg, f"alert source {name!r} is no longer configured"))
+                continue
+            try:
+                alerts = parse_body(self.runtime, source, msg.data, headers)
+            except HubError as exc:
+                batch.dead.append((msg, f"body no longer parses: {exc.detail}"))
+                continue
+            now = received_at(msg)
+            for index, alert in enumerate(alerts):
+                if alert.device:
+                    alert = msgspec.structs.replace(alert, device=dirs.device_key(alert.device))
+                work.append((source, alert, now, f"{key}:{index}", f"{name}:{alert.fingerprint}"))
+            batch.processed(key, name, len(alerts))
+        if not work:
             return 0
-        headers = _headers(msg)
-        name = headers.get(SOURCE_HEADER, "")
-        source = self.runtime.sources.get(name)
-        if source is None:
-            batch.dead.append((msg, f"alert source {name!r} is no longer configured"))
-            return 0
-        try:
-            alerts = parse_body(self.runtime, source, msg.data, headers)
-        except HubError as exc:
-            batch.dead.append((msg, f"body no longer parses: {exc.detail}"))
-            return 0
-        now = received_at(msg)
-        keys = [f"{name}:{a.fingerprint}" for a in alerts]
-        rows = await RmmAlert.select().where(RmmAlert.alert_key.is_in(keys)) if keys else []
-        stored = {r["alert_key"]: r for r in rows}
-        for index, alert in enumerate(alerts):
-            key_of_alert = keys[index]
-            if keys.index(key_of_alert) != index:
-                # the same alert twice in one body: the second sees the first's row
-                stored[key_of_alert] = (
-                    await RmmAlert.select().where(RmmAlert.alert_key == key_of_alert).first()
-                )
-            await self.process_alert(
-                batch, source, alert, now, f"{key}:{index}", stored.get(key_of_alert)
-            )
-        batch.processed(RmmIntake(msg_key=key, source=name, alerts=len(alerts)))
-        return len(alerts)
+        await batch.alerts.load(w[4] for w in work)
+        await batch.registry.load(
+            {w[1].device for w in work if w[1].device},
+            {w[1].labels.get("agent_id", "") for w in work},
+        )
+        placed = [await self._place(batch, source, alert, now) for source, alert, now, *_ in work]
+        devices: dict[int, set[str]] = {}
+        for (_, alert, *_), (customer_id, _, _) in zip(work, placed, strict=True):
+            if customer_id is not None and alert.device:
+                devices.setdefault(customer_id, set()).add(alert.device)
+        for customer_id, names in devices.items():
+            await batch.preload_device_tasks(customer_id, names)
+        await batch.preload_linked_tasks()
+        for (source, alert, now, intake_key, alert_key), where in zip(work, placed, strict=True):
+            existing = batch.alerts.get(alert_key)
+            await self.process_alert(batch, source, alert, now, intake_key, existing, where)
+        return len(work)
 
     async def _place(
         self, batch: Batch, source: Source, alert: NormalizedAlert, now: datetime
@@ -165,10 +179,12 @@ class AlertIntake:
         cache_key = (source.name, alert.device, alert.labels.get("agent_id"), alert.customer_hint)
         placed = batch.devices.get(cache_key)
         if placed is None:
-            customer_id, device, how = await dirs.resolve(batch.directory, source, alert)
-            device_id = await dirs.touch_device(device, alert, customer_id, now)
+            customer_id, device, how = await dirs.resolve(
+                batch.directory, batch.registry, source, alert
+            )
+            device_id = await dirs.touch_device(batch.registry, device, alert, customer_id, now)
             placed = batch.devices[cache_key] = (customer_id, device_id, how)
-        elif placed[1] is not None:
+        if placed[1] is not None:
             batch.device_seen(placed[1], now)
         return placed
 
@@ -180,12 +196,11 @@ class AlertIntake:
         now: datetime,
         intake_key: str,
         existing: dict[str, Any] | None,
+        placed: tuple[int | None, int | None, str],
     ) -> Decision | None:
-        """Map, correlate, apply and record one alert."""
-        if alert.device:
-            alert = msgspec.structs.replace(alert, device=dirs.device_key(alert.device))
+        """Correlate, apply and record one placed alert (device name already normalized)."""
         alert_key = f"{source.name}:{alert.fingerprint}"
-        customer_id, device_id, how = await self._place(batch, source, alert, now)
+        customer_id, device_id, how = placed
         ctx = AlertContext(
             source=source.name,
             alert_key=alert_key,
@@ -202,7 +217,7 @@ class AlertIntake:
         settings = self.runtime.correlation
         flap_s = settings.flap_window.total_seconds()
         if customer_id is None:
-            await effects.record(ctx, None, None, flap_s)
+            effects.record(batch, ctx, None, None, flap_s)
             log.info("rmm_alert_unmapped", alert_key=alert_key, hint=alert.customer_hint)
             return None
         state = await load_state(
@@ -221,7 +236,7 @@ class AlertIntake:
                 state, alert.device or alert.fingerprint, settings.storm_window, now
             )
         task_id = await effects.apply(batch, ctx, decision)
-        await effects.record(ctx, decision, task_id, flap_s)
+        effects.record(batch, ctx, decision, task_id, flap_s)
         log.debug(
             "rmm_alert_applied",
             alert_key=alert_key,

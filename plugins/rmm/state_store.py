@@ -1,4 +1,4 @@
-"""Loading the correlation snapshot (``CorrelationState``) for one alert from the tables.
+"""Loading the correlation snapshot (``CorrelationState``) for one alert (via the batch).
 
 Mirrors ``memory_state.InMemoryAlertState.snapshot``: the stored alert, its task, the
 device's active alert tasks, the customer's recent activity and storm parent, and the
@@ -18,7 +18,7 @@ from plugins.rmm.correlation import (
     CorrelationState,
     TaskSnapshot,
 )
-from plugins.rmm.tables import RmmAlert, RmmTask
+from plugins.rmm.tables import RmmTask
 
 if TYPE_CHECKING:
     from plugins.rmm.batch_state import Batch
@@ -69,19 +69,6 @@ def snapshot_of(row: dict[str, Any], other_firing: int = 0) -> TaskSnapshot:
     )
 
 
-async def task_snapshot(task_id: int, alert_key: str) -> TaskSnapshot | None:
-    """A task the plugin opened, with the number of *other* alerts on it still firing."""
-    row = await RmmTask.select(*TASK_COLUMNS).where(RmmTask.task == task_id).first()
-    if row is None:
-        return None
-    firing = await RmmAlert.count().where(
-        (RmmAlert.task == task_id)
-        & (RmmAlert.status == "firing")
-        & (RmmAlert.alert_key != alert_key)
-    )
-    return snapshot_of(row, firing)
-
-
 async def load_state(
     batch: Batch,
     *,
@@ -95,7 +82,7 @@ async def load_state(
     record = record_of(existing) if existing is not None else None
     existing_task = None
     if existing is not None and existing["task"] is not None:
-        existing_task = await task_snapshot(existing["task"], alert_key)
+        existing_task = await batch.task_snapshot(existing["task"], alert_key)
     maintenance = await batch.maintenance(customer_id)
     return CorrelationState(
         existing=record,
