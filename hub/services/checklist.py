@@ -13,7 +13,7 @@ from hub.schemas.tasks import Checklist, ChecklistItemIn, ChecklistItemOut, Chec
 from hub.services import audit
 from hub.services.context import Actor
 from hub.services.task_rows import load_row
-from hub.services.tasks import HubLike, _event, now_utc
+from hub.services.tasks import HubLike, event_for, now_utc
 
 
 def _out(row: dict[str, Any]) -> ChecklistItemOut:
@@ -68,7 +68,7 @@ async def _item(task_id: int, item_id: int) -> dict[str, Any]:
 async def _announce(hub: HubLike, task_id: int, actor: Actor, change: str) -> None:
     row = await load_row(task_id)
     await hub.task_event(
-        _event("checklist_changed", row, actor, now_utc(), checklist=(None, change))
+        event_for("checklist_changed", row, actor, now_utc(), checklist=(None, change))
     )
 
 

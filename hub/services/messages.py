@@ -14,7 +14,7 @@ from hub.services import audit
 from hub.services.context import Actor
 from hub.services.state_machine import CUSTOMER_REPLY_TRANSITIONS
 from hub.services.task_rows import load_row
-from hub.services.tasks import HubLike, _event, mark_first_response, now_utc, set_status
+from hub.services.tasks import HubLike, event_for, mark_first_response, now_utc, set_status
 
 
 def _out(row: dict[str, Any]) -> MessageOut:
@@ -89,5 +89,5 @@ async def add_message(
         if target and row["status"] == "waiting_on_customer":
             await set_status(hub, task_id, target, actor)
     row = await load_row(task_id)
-    await hub.task_event(_event("message_added", row, actor, at, direction=(None, direction)))
+    await hub.task_event(event_for("message_added", row, actor, at, direction=(None, direction)))
     return _out(await Message.select().where(Message.id == msg.id).first())

@@ -94,7 +94,10 @@ async def sla_columns(
     }
 
 
-def _event(kind: str, row: dict[str, Any], actor: Actor, at: datetime, **changes: Any) -> TaskEvent:
+def event_for(
+    kind: str, row: dict[str, Any], actor: Actor, at: datetime, **changes: Any
+) -> TaskEvent:
+    """The event announcing a committed change of ``row`` (``changes``: field -> (old, new))."""
     return TaskEvent(
         kind=kind,
         task_id=row["id"],
@@ -194,10 +197,10 @@ async def create_task(
         checklist_done=0,
         closed_at=None,
     )
-    await hub.task_event(_event("created", row, actor, now))
+    await hub.task_event(event_for("created", row, actor, now))
     if row["assignee_technician"] or row["assignee_team"]:
         await hub.task_event(
-            _event(
+            event_for(
                 "assigned",
                 row,
                 actor,
@@ -331,12 +334,12 @@ async def update_task(
             audit.entries("task", task_id, actor.name, actor.channel, "updated", changes)
         )
     row = await load_row(task_id)
-    events.append(_event("updated", row, actor, now, **changes))
+    events.append(event_for("updated", row, actor, now, **changes))
     if "status" in changes:
-        events.append(_event("status_changed", row, actor, now, status=changes["status"]))
+        events.append(event_for("status_changed", row, actor, now, status=changes["status"]))
     if "assignee_technician_id" in changes or "assignee_team_id" in changes:
         assigned = {k: v for k, v in changes.items() if k.startswith("assignee_")}
-        events.append(_event("assigned", row, actor, now, **assigned))
+        events.append(event_for("assigned", row, actor, now, **assigned))
     for event in events:
         await hub.task_event(event)
     return to_out(row)

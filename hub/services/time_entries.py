@@ -14,7 +14,7 @@ from hub.schemas.tasks import TimeEntryIn, TimeEntryOut, TimeEntryPatch, TimeTot
 from hub.services import audit
 from hub.services.context import Actor
 from hub.services.task_rows import load_row
-from hub.services.tasks import HubLike, _event, now_utc
+from hub.services.tasks import HubLike, event_for, now_utc
 
 
 def _out(row: dict[str, Any]) -> TimeEntryOut:
@@ -83,7 +83,7 @@ async def log_time(hub: HubLike, task_id: int, data: TimeEntryIn, actor: Actor) 
             )
         )
     row = await load_row(task_id)
-    await hub.task_event(_event("time_logged", row, actor, now_utc(), minutes=(None, minutes)))
+    await hub.task_event(event_for("time_logged", row, actor, now_utc(), minutes=(None, minutes)))
     return await get_entry(task_id, entry.id)
 
 

@@ -151,7 +151,7 @@ async def _link_children(sink: DeferredEvents, parent_id: int, child_ids: list[i
             audit.entries("task", child, ACTOR.name, ACTOR.channel, "updated", change)
         )
         row["parent_task_id"] = parent_id
-        await sink.task_event(tasks._event("updated", row, ACTOR, now, **change))
+        await sink.task_event(tasks.event_for("updated", row, ACTOR, now, **change))
 
 
 def note(batch: Batch, task_id: int, source: str, body: str) -> None:

@@ -71,7 +71,7 @@ class PendingNotes:
         rows = await Task.select(*_EVENT_COLUMNS).where(Task.id.is_in(list(noted)))
         by_id = {r["id"]: r for r in rows}
         for task_id, at in noted.items():
-            event = tasks._event(
+            event = tasks.event_for(
                 "message_added", by_id[task_id], self.actor, at, direction=(None, "internal")
             )
             await sink.task_event(event)
