@@ -10,9 +10,12 @@ Runs, in the same session and with the same SMTP clients:
 3. with ``--edge``, also the split set-up: ``atlas-hub smtp`` edge process + the hub.
 
 Prints messages/s for each, the ratio to the baseline (target >= 0.60) and how many
-accepted messages did not arrive (must be 0).
+accepted messages did not arrive (must be 0). The baseline runs before and after the hub
+and its mean is used, so load from other work on the machine drifts into both sides
+alike; the load average is printed too. ``--disable triage`` switches plugins off in the
+bench hub's ``plugins.toml`` to measure their share.
 
-    python bench/inbox.py --messages 3000 --connections 4 [--edge]
+    python bench/inbox.py --messages 3000 --connections 4 [--edge] [--disable triage]
 """
 
 from __future__ import annotations
@@ -33,11 +36,15 @@ import httpx
 
 from hub.nats_server import free_port
 
+# the venv's console script, whether or not the venv is activated
+ATLAS_HUB = str(Path(sys.executable).parent / "atlas-hub")
+
 SINK = r"""
 import asyncio, sys
 from email import policy
 from email.parser import BytesParser
 from aiosmtpd.smtp import SMTP
+
 
 class Sink:
     async def handle_DATA(self, server, session, envelope):
@@ -123,15 +130,18 @@ def baseline(payloads: list[bytes], connections: int) -> float:
     return len(payloads) / seconds
 
 
-def hub_rate(payloads: list[bytes], connections: int, edge: bool) -> tuple[float, int]:
+def hub_rate(
+    payloads: list[bytes], connections: int, edge: bool, disable: list[str]
+) -> tuple[float, int]:
     home = Path(tempfile.mkdtemp(prefix="atlas-bench-")) / "home"
     home.mkdir()
     (home / "plugins.toml").write_text(
         '[inbox]\naccept_addresses = ["support@msp.example"]\n'
         f"serve_smtp = {'false' if edge else 'true'}\n"
+        + "".join(f"\n[{name}]\nenabled = false\n" for name in disable)
     )
     key = subprocess.run(
-        ["atlas-hub", "apikey", "create", "--home", str(home), "--role", "admin", "--name", "b"],
+        [ATLAS_HUB, "apikey", "create", "--home", str(home), "--role", "admin", "--name", "b"],
         cwd=home, capture_output=True, check=True, text=True,
     ).stdout.strip()  # fmt: skip
     http, smtp = free_port(), free_port()
@@ -139,7 +149,7 @@ def hub_rate(payloads: list[bytes], connections: int, edge: bool) -> tuple[float
     procs = [
         subprocess.Popen(
             [
-                "atlas-hub",
+                ATLAS_HUB,
                 "run",
                 "--home",
                 str(home),
@@ -159,7 +169,7 @@ def hub_rate(payloads: list[bytes], connections: int, edge: bool) -> tuple[float
         if edge:
             procs.append(
                 subprocess.Popen(
-                    ["atlas-hub", "smtp", "--home", str(home), "--smtp", f"127.0.0.1:{smtp}"],
+                    [ATLAS_HUB, "smtp", "--home", str(home), "--smtp", f"127.0.0.1:{smtp}"],
                     cwd=home,
                     env=env,
                     stdout=subprocess.DEVNULL,
@@ -188,24 +198,38 @@ def hub_rate(payloads: list[bytes], connections: int, edge: bool) -> tuple[float
     return committed / seconds, ok - committed
 
 
+def load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--messages", type=int, default=3000)
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--edge", action="store_true", help="also measure the edge set-up")
+    parser.add_argument(
+        "--disable", action="append", default=[], metavar="PLUGIN", help="switch a plugin off"
+    )
     args = parser.parse_args()
     payloads = messages(args.messages)
     size = sum(map(len, payloads)) // len(payloads)
-    print(f"{args.messages} messages of ~{size} bytes over {args.connections} connections")
-    base = baseline(payloads, args.connections)
-    print(f"bare aiosmtpd sink (parse only):    {base:8.0f} msg/s")
-    rate, lost = hub_rate(messages(args.messages), args.connections, edge=False)
-    print(f"hub, 250 -> committed inbox item:   {rate:8.0f} msg/s  ratio {rate / base:.2f}  "
-          f"lost {lost}")  # fmt: skip
+    print(f"{args.messages} messages of ~{size} bytes over {args.connections} connections; "
+          f"plugins off: {', '.join(args.disable) or 'none'}; load average {load()}")  # fmt: skip
+    before = baseline(payloads, args.connections)
+    setups = [("hub, 250 -> committed inbox item:  ", False)]
     if args.edge:
-        rate, lost = hub_rate(messages(args.messages), args.connections, edge=True)
-        print(f"edge smtp + hub, 250 -> committed:  {rate:8.0f} msg/s  ratio {rate / base:.2f}  "
-              f"lost {lost}")  # fmt: skip
+        setups.append(("edge smtp + hub, 250 -> committed: ", True))
+    results = [
+        (label, *hub_rate(messages(args.messages), args.connections, edge, args.disable))
+        for label, edge in setups
+    ]
+    after = baseline(payloads, args.connections)
+    base = (before + after) / 2
+    print(f"bare aiosmtpd sink (parse only):    {base:8.0f} msg/s  "
+          f"(before {before:.0f}, after {after:.0f})")  # fmt: skip
+    for label, rate, lost in results:
+        print(f"{label} {rate:8.0f} msg/s  ratio {rate / base:.2f}  lost {lost}")
+    print(f"load average at the end: {load()}")
 
 
 if __name__ == "__main__":

@@ -1,12 +1,16 @@
 """The ``inbox-intake`` consumer of ``hub.in.email.inbox``: raw mail to committed records.
 
-A fetched batch is handled together: parsed in a worker thread, decided, and its rows
-inserted in one ``write_transaction`` (SQLite commits single rows at a few hundred per
-second, batches at thousands). Mail that touches a task then runs one by one through the
-core services. When anything in the batch fails, every message of it is retried alone,
-each within its time budget (the rules of :mod:`hub.intake`): acknowledged only after
-its commit, retried with back-off, and after ``MAX_ATTEMPTS`` kept as quarantined mail
-(or, if even that fails, moved to ``hub.dead.*``). Nothing is dropped.
+A fetched batch is handled together: parsed in a worker thread, decided (reads only,
+senders matched concurrently), and its rows inserted in one ``write_transaction``
+(SQLite commits single rows at a few hundred per second, batches at thousands). Mail
+that touches a task then runs one by one through the core services. A batch is cut into
+chunks and pipelined: while one chunk is decided and committed on the event loop, the
+worker thread already parses the next (parsing is pure: no database, so decisions still
+happen strictly in order, each after the previous chunk's commit). When anything in a
+chunk fails, every message of it is retried alone, each within its time budget (the
+rules of :mod:`hub.intake`): acknowledged only after its commit, retried with back-off,
+and after ``MAX_ATTEMPTS`` kept as quarantined mail (or, if even that fails, moved to
+``hub.dead.*``). Nothing is dropped.
 """
 
 from __future__ import annotations
@@ -18,9 +22,9 @@ from nats.aio.msg import Msg
 
 from hub.db.engine import write_transaction
 from hub.db.integrity import is_unique_violation
+from hub.files import ContentStore
 from hub.logs import get_logger
 from hub.runtime import Hub
-from plugins.inbox.attachments import AttachmentStore
 from plugins.inbox.autoreply import SenderRateLimiter
 from plugins.inbox.config import InboxSettings
 from plugins.inbox.outcomes import Decision, apply_to_task, decide, row_for
@@ -30,6 +34,9 @@ from plugins.inbox.triage_step import TriageCache
 
 log = get_logger("plugins.inbox.intake")
 MAX_ATTEMPTS = 5
+#: messages per pipelined chunk: small enough to overlap parsing with committing, large
+#: enough that one commit still carries many rows
+CHUNK = 50
 
 
 async def insert_row(row: InboxMail) -> None:
@@ -48,7 +55,7 @@ class InboxIntake:
     def __init__(self, hub: Hub, settings: InboxSettings) -> None:
         self.hub = hub
         self.settings = settings
-        self.store = AttachmentStore(hub.settings.files_dir)
+        self.store = ContentStore(hub.settings.files_dir)
         self.own = settings.own_addresses()
         self.secret = hub.settings.secret
         self.limiter = SenderRateLimiter(
@@ -79,34 +86,52 @@ class InboxIntake:
                 seen.add(rec.key)
                 todo.append((msg, rec))
         if todo:
-            try:
-                await self._batch(todo)
-            except Exception as exc:
-                log.warning("intake_batch_failed_one_by_one", count=len(todo), error=repr(exc))
-                for msg, rec in todo:
-                    await self._one(msg, rec)
+            await self._pipelined(todo)
         for msg, key in dups:
             if await InboxMail.exists().where(InboxMail.intake_key == key):
                 await msg.ack()
             else:
                 await msg.nak(delay=2.0)
 
-    async def _batch(self, todo: list[tuple[Msg, Received]]) -> None:
-        budget = self.settings.budget_seconds
-        prepared = await asyncio.wait_for(
-            asyncio.to_thread(prepare_many, [r for _, r in todo], self.store, self.own), budget
-        )
+    def _prepare_soon(self, chunk: list[tuple[Msg, Received]]) -> asyncio.Future[list[Prepared]]:
+        """Start parsing ``chunk`` in the worker thread, within the time budget."""
+        work = asyncio.to_thread(prepare_many, [r for _, r in chunk], self.store, self.own)
+        return asyncio.ensure_future(asyncio.wait_for(work, self.settings.budget_seconds))
+
+    async def _pipelined(self, todo: list[tuple[Msg, Received]]) -> None:
+        chunks = [todo[i : i + CHUNK] for i in range(0, len(todo), CHUNK)]
+        upcoming = self._prepare_soon(chunks[0])
+        try:
+            for index, chunk in enumerate(chunks):
+                current = upcoming
+                if index + 1 < len(chunks):
+                    upcoming = self._prepare_soon(chunks[index + 1])
+                try:
+                    await self._commit(chunk, await current)
+                except Exception as exc:
+                    log.warning("intake_batch_failed_one_by_one", count=len(chunk), error=repr(exc))
+                    for msg, rec in chunk:
+                        await self._one(msg, rec)
+        finally:
+            upcoming.cancel()  # only still pending when the loop was interrupted
+
+    async def _commit(self, chunk: list[tuple[Msg, Received]], prepared: list[Prepared]) -> None:
         cache = TriageCache()
+        # customer matching is two indexed reads per sender: run them side by side on the
+        # reader connections instead of one after another in the loop below
+        await cache.prefetch(p.parsed.from_addr for p in prepared if p.parsed is not None)
         simple: list[tuple[Msg, InboxMail]] = []
         with_task: list[tuple[Msg, Prepared, Decision]] = []
-        async with write_transaction():
-            for (msg, _), prep in zip(todo, prepared, strict=True):
-                decision = await decide(self.hub, prep, cache, self.limiter, self.secret)
-                if decision.touches_task:
-                    with_task.append((msg, prep, decision))
-                else:
-                    simple.append((msg, row_for(prep, decision)))
-            if simple:
+        # decide() only reads, so the writer lock is held for the insert alone, not while
+        # triage runs (other writers of the hub are not held up by a chunk of mail)
+        for (msg, _), prep in zip(chunk, prepared, strict=True):
+            decision = await decide(self.hub, prep, cache, self.limiter, self.secret)
+            if decision.touches_task:
+                with_task.append((msg, prep, decision))
+            else:
+                simple.append((msg, row_for(prep, decision)))
+        if simple:
+            async with write_transaction():
                 await InboxMail.insert(*[row for _, row in simple])
         for msg, _ in simple:
             await msg.ack()

@@ -23,9 +23,9 @@ from hub.contracts import OutboundMail
 from hub.db.engine import write_transaction
 from hub.db.integrity import is_unique_violation
 from hub.errors import Unavailable
+from hub.files import ContentStore
 from hub.logs import get_logger
 from hub.runtime import Hub
-from plugins.inbox.attachments import AttachmentStore
 from plugins.inbox.config import InboxSettings
 from plugins.inbox.tables import Outbox
 from plugins.inbox.tokens import make_message_id, make_reply_address
@@ -51,7 +51,7 @@ def complete(mail: OutboundMail, settings: InboxSettings, secret: bytes) -> Outb
     return msgspec.structs.replace(mail, message_id=mid, reply_to=reply_to)
 
 
-def compose(mail: OutboundMail, settings: InboxSettings, store: AttachmentStore) -> EmailMessage:
+def compose(mail: OutboundMail, settings: InboxSettings, store: ContentStore) -> EmailMessage:
     """The MIME message for a completed :class:`OutboundMail`."""
     msg = EmailMessage()
     msg["From"] = formataddr((settings.from_name, settings.from_address))
@@ -123,7 +123,7 @@ class MailSender:
     def __init__(self, hub: Hub, settings: InboxSettings) -> None:
         self.hub = hub
         self.settings = settings
-        self.store = AttachmentStore(hub.settings.files_dir)
+        self.store = ContentStore(hub.settings.files_dir)
 
     async def handle(self, msgs: Sequence[Msg]) -> None:
         for msg in msgs:

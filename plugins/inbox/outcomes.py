@@ -28,7 +28,7 @@ from plugins.inbox.autoreply import SenderRateLimiter
 from plugins.inbox.prepare import MAX_BODY_CHARS, Prepared
 from plugins.inbox.tables import InboxMail
 from plugins.inbox.threads import ThreadMatch, find_thread
-from plugins.inbox.triage_step import Suggestion, TriageCache, suggest
+from plugins.inbox.triage_step import Suggestion, TriageCache, assignment, suggest
 
 DEFAULT_REOPEN_DAYS = 7
 TITLE_MAX = 500
@@ -275,7 +275,10 @@ async def apply_to_task(
         return row_for(prepared, decision, task_id)
     sugg = decision.suggestion
     assert sugg is not None and sugg.customer_id is not None
-    overrides = {"category": sugg.category or None}
+    overrides: dict[str, Any] = {
+        "category": sugg.category or None,
+        **await assignment(sugg.team, sugg.technician_id),
+    }
     task_id = await create_task_from(
         hub, prepared, sugg.customer_id, sugg.priority, actor, overrides=overrides
     )

@@ -12,7 +12,7 @@ from typing import Any
 import msgspec
 from nats.aio.msg import Msg
 
-from plugins.inbox.attachments import AttachmentStore
+from hub.files import ContentStore
 from plugins.inbox.autoreply import NoiseVerdict, classify_noise
 from plugins.inbox.parsing import ParsedMail, Quarantine, parse_message
 from plugins.inbox.receiver import H_KEY, H_MAIL_FROM, H_PEER, H_RCPT, H_RECEIVED, intake_key
@@ -69,7 +69,7 @@ def decode(msg: Msg) -> Received:
 
 
 def prepare(
-    received: Received, store: AttachmentStore, own_addresses: list[str], *, sync: bool = True
+    received: Received, store: ContentStore, own_addresses: list[str], *, sync: bool = True
 ) -> Prepared:
     """Parse and store one mail; never raises for bad mail (quarantine instead).
 
@@ -117,7 +117,7 @@ def prepare(
 
 
 def prepare_many(
-    items: list[Received], store: AttachmentStore, own_addresses: list[str]
+    items: list[Received], store: ContentStore, own_addresses: list[str]
 ) -> list[Prepared]:
     """Prepare a batch; every file is on disk (fsynced) when this returns."""
     out = [prepare(r, store, own_addresses, sync=False) for r in items]

@@ -95,29 +95,44 @@ _URLS = re.compile(r"\(?<?https?://\S+>?\)?|\[([^\]]*)\]\([^)]*\)")
 
 def is_mobile_signature(line: str) -> bool:
     """True for a short 'Sent from my iPhone'-style line."""
-    bare = _URLS.sub(lambda m: m.group(1) or "", line).strip()
+    # _URLS (case-sensitive) needs "http" or "](": skip the substitution on other lines
+    bare = _URLS.sub(lambda m: m.group(1) or "", line) if "http" in line or "](" in line else line
+    bare = bare.strip()
     return 0 < len(bare) <= 80 and MOBILE_SIGNATURE.match(bare) is not None
 
 
+_DIGIT = re.compile(r"\d")
+
+
 def is_attribution(line: str) -> bool:
-    """True for a reply attribution ("On ... wrote:") or a forward marker on one line."""
+    """True for a reply attribution ("On ... wrote:") or a forward marker on one line.
+
+    Every line of every mail goes through this, so each costly pattern is guarded by a
+    cheap condition it implies (a digit, a ":", a "<"): same answers, a fraction of the
+    time (ENDS_WROTE alone costs ~50 us on an ordinary 100-character line).
+    """
     text = line.strip()
     if not text or len(text) > 400:
         return False
     if FORWARD_MARKERS.match(text) or _ISO_DATE_GMT.match(text):
         return True
-    if ON_WROTE.match(text) and re.search(r"\d", text):
+    has_digit = _DIGIT.search(text) is not None
+    if has_digit and ON_WROTE.match(text):
         return True
-    if _VIA_WROTE.match(text) or _EMAIL_WROTE.match(text) or _RU_USER_WROTE.match(text):
+    if _VIA_WROTE.match(text) or ("<" in text and _EMAIL_WROTE.match(text)):
         return True
-    if ENDS_WROTE.search(text) and (_YEAR.search(text) or _EMAIL_IN_BRACKETS.search(text)):
+    if _RU_USER_WROTE.match(text):
+        return True
+    # _YEAR needs a digit; ENDS_WROTE needs a ":"
+    year = has_digit and _YEAR.search(text) is not None
+    if ":" in text and ENDS_WROTE.search(text) and (year or _EMAIL_IN_BRACKETS.search(text)):
         return True
     # "2013/7/20 sam <info@x.org>" or "26.06.2014, 14:41, "A" <a@x.org>:" (Gmail, Yandex...).
     ends = text.rstrip("-* ")
     return bool(
-        _YEAR.search(text)
-        and _EMAIL_IN_BRACKETS.search(text)
+        year
         and (ends.endswith(":") or ends.endswith(">") or ends.endswith("&gt;"))
         and not text.startswith(">")
         and len(text) < 200
+        and _EMAIL_IN_BRACKETS.search(text)
     )

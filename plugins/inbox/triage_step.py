@@ -9,18 +9,22 @@ to the floors (triage never lowers below a floor).
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
 import msgspec
 
 from hub.contracts import PRIORITIES, TriageContext, TriageItem
-from hub.db.tables import Customer, Team
+from hub.db.tables import Customer, Team, Technician
 from hub.plugins import PluginManager
 from hub.services.customers import CustomerMatch, match_sender
 from hub.services.triage import TriageResult, run_triage
 
 DEFAULT_PRIORITY = "normal"
+#: concurrent reads when matching a chunk's senders (SQLite has 4 reader connections)
+PREFETCH_READS = 4
 
 
 class Suggestion(msgspec.Struct, kw_only=True):
@@ -35,6 +39,8 @@ class Suggestion(msgspec.Struct, kw_only=True):
     category: str
     reasons: list[str]
     triage: dict[str, Any]
+    #: the technician triage routed to (None: the team's queue or review)
+    technician_id: int | None = None
 
 
 class TriageCache:
@@ -55,6 +61,17 @@ class TriageCache:
             else:
                 self._matches[key] = await match_sender(key)
         return self._matches[key]
+
+    async def prefetch(self, senders: Iterable[str | None]) -> None:
+        """Match many senders concurrently (at most ``PREFETCH_READS`` reads at a time)."""
+        todo = {(s or "").lower() for s in senders} - self._matches.keys()
+        gate = asyncio.Semaphore(PREFETCH_READS)
+
+        async def one(sender: str) -> None:
+            async with gate:
+                await self.match(sender)
+
+        await asyncio.gather(*(one(s) for s in todo))
 
     async def teams(self) -> list[str]:
         if self._teams is None:
@@ -137,7 +154,9 @@ async def suggest(
         reasons = [f"customer matched by {match.method}", *reasons]
     team = str(result.team.value) if result.team else ""
     category = str(result.category.value) if result.category else ""
+    tech = result.technician_id.value if result.technician_id else None
     return Suggestion(
+        technician_id=tech if isinstance(tech, int) else None,
         customer_id=match.customer_id,
         contact_id=match.contact_id,
         match_method=match.method,
@@ -148,3 +167,19 @@ async def suggest(
         reasons=reasons,
         triage=msgspec.to_builtins(result),
     )
+
+
+async def assignment(team: str, technician_id: int | None) -> dict[str, int | None]:
+    """The assignee fields for a suggested team name and technician, if they still exist.
+
+    Triage reads a cached roster, so a team may have been renamed or a technician
+    deactivated since: such a suggestion is dropped rather than failing the intake.
+    """
+    team_row = await Team.select(Team.id).where(Team.name == team).first() if team else None
+    tech_ok = technician_id is not None and await Technician.exists().where(
+        (Technician.id == technician_id) & (Technician.active == True)  # noqa: E712
+    )
+    return {
+        "assignee_team_id": team_row["id"] if team_row else None,
+        "assignee_technician_id": technician_id if tech_ok else None,
+    }

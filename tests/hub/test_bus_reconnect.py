@@ -46,7 +46,9 @@ async def test_bus_reconnects_after_nats_restart(tmp_path: Path, database_url: s
         await server.stop()
 
 
-async def test_intake_consumer_resumes_after_restart(tmp_path: Path, database_url: str | None) -> None:
+async def test_intake_consumer_resumes_after_restart(
+    tmp_path: Path, database_url: str | None
+) -> None:
     server = EmbeddedNats(tmp_path / "nats")
     url = await server.start()
     hub = Hub(make_settings(tmp_path / "home", database_url, nats_url=url))

@@ -12,8 +12,8 @@ import msgspec
 import pytest
 from inbox_helpers import deliver, rows, wait_for
 
+from hub.files import ContentStore
 from hub.runtime import Hub
-from plugins.inbox.attachments import AttachmentStore
 from plugins.inbox.parsing import ParsedMail, parse_message
 
 
@@ -110,7 +110,7 @@ async def test_charsets_html_attachments_and_quoting(hub: Hub, corpora: Path) ->
     h = by_mid["h1@x"]
     assert "Hello team" in h["body"] and "the VPN is down." in h["body"] and "<b>" not in h["body"]
     a = by_mid["a1@x"]
-    store = AttachmentStore(hub.settings.files_dir)
+    store = ContentStore(hub.settings.files_dir)
     stored = msgspec.json.decode(a["attachments"])
     assert [s["filename"] for s in stored] == ["log.pdf", "shot.png"]
     assert store.open(stored[0]["sha256"]) == b"%PDF-1.4 fake"
@@ -159,4 +159,4 @@ async def test_long_lines_and_policy_default_breakers_are_stored_not_refused(
     listed = r.json()["items"]
     assert [i["quarantine_reason"] for i in listed] == ["no mail header block found"]
     detail = (await client.get(f"/api/v1/inbox/{listed[0]['id']}", headers=keys.admin_h)).json()
-    assert AttachmentStore(hub.settings.files_dir).open(detail["raw_sha256"]).startswith(b"\x00")
+    assert ContentStore(hub.settings.files_dir).open(detail["raw_sha256"]).startswith(b"\x00")

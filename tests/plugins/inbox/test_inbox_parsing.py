@@ -243,3 +243,19 @@ def test_missing_boundary_parameter_on_next_line_is_repaired(mail_corpora: Path)
     path = mail_corpora / "sisimai-set-of-emails" / "maildir" / "bsd" / "lhost-apachejames-01.eml"
     mail = _parsed(path.read_bytes())
     assert "no such user here" in mail.text
+
+
+def test_memoised_policy_parses_exactly_like_policy_default(
+    mail_corpora: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import plugins.inbox.parsing as parsing
+
+    files = _sisimai_files(mail_corpora)
+    raws = [p.read_bytes() for p in files]
+    # twice through the cache: the second pass is served from memoised header objects
+    memoised = [parse_message(raw) for raw in raws + raws]
+    monkeypatch.setattr(parsing, "DEFAULT_POLICY", email.policy.default)
+    plain = [parse_message(raw) for raw in raws]
+    assert memoised[: len(raws)] == plain
+    assert memoised[len(raws) :] == plain
+    assert sum(1 for r in plain if isinstance(r, ParsedMail) and r.parse_mode == "default") > 500

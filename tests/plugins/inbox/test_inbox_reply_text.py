@@ -129,3 +129,50 @@ def test_inline_reply_keeps_quotes_and_answers() -> None:
     body = "See below.\n\nOn Mon, 6 May 2024, Bob <b@x.com> wrote:\n> Is it down?\n\nYes, since 9."
     split = split_reply(body)
     assert "Yes, since 9." in split.new_text and "> Is it down?" in split.new_text
+
+
+def _unguarded_is_attribution(line: str) -> bool:
+    """is_attribution as first written, without the cheap guards (reference)."""
+    import re
+
+    from plugins.inbox import reply_patterns as rp
+
+    text = line.strip()
+    if not text or len(text) > 400:
+        return False
+    if rp.FORWARD_MARKERS.match(text) or rp._ISO_DATE_GMT.match(text):
+        return True
+    if rp.ON_WROTE.match(text) and re.search(r"\d", text):
+        return True
+    if rp._VIA_WROTE.match(text) or rp._EMAIL_WROTE.match(text) or rp._RU_USER_WROTE.match(text):
+        return True
+    if rp.ENDS_WROTE.search(text) and (rp._YEAR.search(text) or rp._EMAIL_IN_BRACKETS.search(text)):
+        return True
+    ends = text.rstrip("-* ")
+    return bool(
+        rp._YEAR.search(text)
+        and rp._EMAIL_IN_BRACKETS.search(text)
+        and (ends.endswith(":") or ends.endswith(">") or ends.endswith("&gt;"))
+        and not text.startswith(">")
+        and len(text) < 200
+    )
+
+
+def test_guarded_line_patterns_answer_like_unguarded_ones(mail_corpora: Path) -> None:
+    from plugins.inbox import reply_patterns as rp
+
+    paths = [
+        *sorted((mail_corpora / "talon" / "standard_replies").glob("*.eml")),
+        *sorted((mail_corpora / "discourse-email_reply_trimmer" / "emails").glob("*.txt")),
+    ]
+    lines = {line for path in paths for line in path.read_text("utf-8", "replace").splitlines()}
+    assert len(lines) > 900
+    hits = 0
+    for line in lines:
+        expected = _unguarded_is_attribution(line)
+        assert rp.is_attribution(line) == expected, line
+        hits += expected
+        bare = rp._URLS.sub(lambda m: m.group(1) or "", line).strip()
+        mobile = 0 < len(bare) <= 80 and rp.MOBILE_SIGNATURE.match(bare) is not None
+        assert rp.is_mobile_signature(line) == mobile, line
+    assert hits > 50
