@@ -79,8 +79,7 @@ async def _truncate_pg(url: str) -> None:
     con = await asyncpg.connect(url)
     try:
         rows = await con.fetch(
-            "SELECT tablename FROM pg_tables WHERE schemaname='public' "
-            "AND tablename <> 'migration'"
+            "SELECT tablename FROM pg_tables WHERE schemaname='public' AND tablename <> 'migration'"
         )
         if rows:
             names = ", ".join(f'"{r["tablename"]}"' for r in rows)
