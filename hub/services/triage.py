@@ -15,6 +15,7 @@ from typing import Any
 import msgspec
 
 from hub.contracts import PRIORITIES, FieldSuggestion, TriageContext, TriageItem, TriageSuggestion
+from hub.db.tables import Customer, Team, Technician
 from hub.logs import get_logger
 from hub.plugins import PluginManager, await_me_maybe
 
@@ -105,3 +106,63 @@ async def run_triage(pm: PluginManager, item: TriageItem, context: TriageContext
     apply_floors(result, context)
     result.elapsed_ms = (time.perf_counter() - started) * 1000
     return result
+
+
+async def team_names() -> list[str]:
+    """Every team's name, sorted: what triage may route to."""
+    return [r["name"] for r in await Team.select(Team.name).order_by(Team.name)]
+
+
+async def customer_context(
+    customer_id: int | None, *, vip: bool = False, teams: list[str] | None = None
+) -> TriageContext:
+    """The triage context of a customer: name, SLA tier, the tier's priority floor, teams.
+
+    An unknown (or ``None``) customer gives a context with only the teams.
+    """
+    names = teams if teams is not None else await team_names()
+    if customer_id is None:
+        return TriageContext(teams=names, vip=vip)
+    row = (
+        await Customer.select(
+            Customer.name,
+            Customer.sla_tier.name.as_alias("tier"),
+            Customer.sla_tier.priority_floor.as_alias("floor"),
+        )
+        .where(Customer.id == customer_id)
+        .first()
+    )
+    if row is None:
+        return TriageContext(teams=names, vip=vip)
+    floor = row.get("floor") or "low"
+    return TriageContext(
+        customer_name=row["name"],
+        sla_tier=row.get("tier"),
+        tier_floor=floor if floor in PRIORITIES else "low",
+        vip=vip,
+        teams=names,
+    )
+
+
+async def assignment(team: str, technician_id: int | None) -> dict[str, int | None]:
+    """The assignee fields for a suggested team name and technician, if they still exist.
+
+    Triage reads a cached roster, so a team may have been renamed or a technician
+    deactivated since: such a suggestion is dropped rather than failing the intake. A
+    team that does not exist (the triage plugin's ``Review`` queue, say) assigns nobody.
+    """
+    team_row = await Team.select(Team.id).where(Team.name == team).first() if team else None
+    tech_ok = technician_id is not None and await Technician.exists().where(
+        (Technician.id == technician_id) & (Technician.active == True)  # noqa: E712
+    )
+    return {
+        "assignee_team_id": team_row["id"] if team_row else None,
+        "assignee_technician_id": technician_id if tech_ok else None,
+    }
+
+
+async def routed_assignment(result: TriageResult) -> dict[str, int | None]:
+    """:func:`assignment` for the team and technician a combined result suggests."""
+    team = str(result.team.value) if result.team else ""
+    tech = result.technician_id.value if result.technician_id else None
+    return await assignment(team, tech if isinstance(tech, int) else None)

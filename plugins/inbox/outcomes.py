@@ -24,11 +24,12 @@ from hub.schemas.tasks import TaskCreate
 from hub.services import messages, tasks
 from hub.services.context import Actor
 from hub.services.tasks import HubLike
+from hub.services.triage import assignment
 from plugins.inbox.autoreply import SenderRateLimiter
 from plugins.inbox.prepare import MAX_BODY_CHARS, Prepared
 from plugins.inbox.tables import InboxMail
 from plugins.inbox.threads import ThreadMatch, find_thread
-from plugins.inbox.triage_step import Suggestion, TriageCache, assignment, suggest
+from plugins.inbox.triage_step import Suggestion, TriageCache, suggest
 
 DEFAULT_REOPEN_DAYS = 7
 TITLE_MAX = 500

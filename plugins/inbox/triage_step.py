@@ -17,10 +17,10 @@ from typing import Any
 import msgspec
 
 from hub.contracts import PRIORITIES, TriageContext, TriageItem
-from hub.db.tables import Customer, Team, Technician
+from hub.db.tables import Customer
 from hub.plugins import PluginManager
 from hub.services.customers import CustomerMatch, match_sender
-from hub.services.triage import TriageResult, run_triage
+from hub.services.triage import TriageResult, customer_context, run_triage, team_names
 
 DEFAULT_PRIORITY = "normal"
 #: concurrent reads when matching a chunk's senders (SQLite has 4 reader connections)
@@ -75,33 +75,20 @@ class TriageCache:
 
     async def teams(self) -> list[str]:
         if self._teams is None:
-            self._teams = [r["name"] for r in await Team.select(Team.name).order_by(Team.name)]
+            self._teams = await team_names()
         return self._teams
 
     async def context(self, customer_id: int | None, vip: bool) -> TriageContext:
         if customer_id not in self._contexts:
-            base = TriageContext(teams=await self.teams())
+            base = await customer_context(customer_id, teams=await self.teams())
             settings: dict[str, Any] = {}
-            if customer_id is not None:
+            if customer_id is not None and base.customer_name is not None:
                 row = (
-                    await Customer.select(
-                        Customer.name,
-                        Customer.settings,
-                        Customer.sla_tier.name,
-                        Customer.sla_tier.priority_floor.as_alias("floor"),
-                    )
+                    await Customer.select(Customer.settings)
                     .where(Customer.id == customer_id)
                     .first()
                 )
-                if row:
-                    floor = row.get("floor") or "low"
-                    base = TriageContext(
-                        customer_name=row["name"],
-                        sla_tier=row.get("sla_tier.name"),
-                        tier_floor=floor if floor in PRIORITIES else "low",
-                        teams=base.teams,
-                    )
-                    settings = msgspec.json.decode(row["settings"] or "{}")
+                settings = msgspec.json.decode((row or {}).get("settings") or "{}")
             self._contexts[customer_id] = (base, settings)
         base, _ = self._contexts[customer_id]
         return msgspec.structs.replace(base, vip=vip)
@@ -167,19 +154,3 @@ async def suggest(
         reasons=reasons,
         triage=msgspec.to_builtins(result),
     )
-
-
-async def assignment(team: str, technician_id: int | None) -> dict[str, int | None]:
-    """The assignee fields for a suggested team name and technician, if they still exist.
-
-    Triage reads a cached roster, so a team may have been renamed or a technician
-    deactivated since: such a suggestion is dropped rather than failing the intake.
-    """
-    team_row = await Team.select(Team.id).where(Team.name == team).first() if team else None
-    tech_ok = technician_id is not None and await Technician.exists().where(
-        (Technician.id == technician_id) & (Technician.active == True)  # noqa: E712
-    )
-    return {
-        "assignee_team_id": team_row["id"] if team_row else None,
-        "assignee_technician_id": technician_id if tech_ok else None,
-    }

@@ -12,15 +12,16 @@ from datetime import UTC, datetime
 import msgspec
 from nats.aio.msg import Msg
 
-from hub.contracts import IntakeConsumer
+from hub.contracts import IntakeConsumer, TriageItem
 from hub.db.integrity import is_unique_violation
-from hub.db.tables import Device, Message
+from hub.db.tables import Contact, Device, Message
 from hub.intake import batch_handler
 from hub.logs import get_logger
 from hub.runtime import Hub
 from hub.schemas.tasks import TaskCreate
 from hub.services import messages, tasks
 from hub.services.context import Actor
+from hub.services.triage import customer_context, routed_assignment, run_triage
 from plugins.portal.mail import confirmation_mail, publish_mail
 from plugins.portal.settings import PortalSettings
 from plugins.portal.submissions import SUBJECT, Submission
@@ -60,6 +61,26 @@ async def _device_id(customer_id: int, affected: str) -> int | None:
     return row["id"] if row else None
 
 
+async def _route(hub: Hub, item: Submission) -> dict[str, int | None]:
+    """The team and technician triage routes the request to (none: the review queue).
+
+    The contact's own priority and category stand (they chose them from the tier's
+    allowed list); triage only picks the queue, as it does for mail.
+    """
+    contact = await Contact.select(Contact.vip).where(Contact.id == item.contact_id).first()
+    context = await customer_context(item.customer_id, vip=bool(contact and contact["vip"]))
+    triage_item = TriageItem(
+        kind="portal",
+        subject=item.subject,
+        body=item.description,
+        sender=item.contact_email,
+        customer_id=item.customer_id,
+        contact_id=item.contact_id,
+        received_at=item.submitted_at,
+    )
+    return await routed_assignment(await run_triage(hub.pm, triage_item, context))
+
+
 def _description(item: Submission) -> str:
     lines = [item.description]
     if item.affected:
@@ -73,7 +94,9 @@ async def process(hub: Hub, settings: PortalSettings, item: Submission) -> int:
     actor = Actor(name=f"contact:{item.contact_email}", channel="portal", role="contact")
     # a clock a little ahead on the web process must not make the task "from the future"
     arrived = min(item.submitted_at, datetime.now(UTC))
-    task = await tasks.create_task(
+    existing = await tasks.find_by_intake_key(item.submission_id)
+    routed = {} if existing else await _route(hub, item)
+    task = existing or await tasks.create_task(
         hub,
         TaskCreate(
             customer_id=item.customer_id,
@@ -85,6 +108,7 @@ async def process(hub: Hub, settings: PortalSettings, item: Submission) -> int:
             category=item.category[:64],
             device_id=await _device_id(item.customer_id, item.affected),
             arrived_at=arrived,
+            **routed,
         ),
         actor,
         intake_key=item.submission_id,

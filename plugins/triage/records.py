@@ -15,12 +15,12 @@ from typing import Any
 
 import msgspec
 
-from hub.contracts import PRIORITIES, TaskEvent, TriageContext, TriageItem
+from hub.contracts import TaskEvent, TriageItem
 from hub.db.engine import write_transaction
-from hub.db.tables import Customer, Task, Team
+from hub.db.tables import Task, Team
 from hub.logs import get_logger
 from hub.runtime import Hub
-from hub.services.triage import run_triage
+from hub.services.triage import customer_context, run_triage
 from plugins.triage.routing import REVIEW_QUEUE
 from plugins.triage.runtime import TriageRuntime, peeking
 from plugins.triage.tables import TriageCorrection, TriageRecord
@@ -40,28 +40,6 @@ CORRECTED_FIELDS = {
 PEOPLE = ("admin:", "technician:")
 
 
-async def _context(customer_id: int) -> TriageContext:
-    row = (
-        await Customer.select(
-            Customer.name,
-            Customer.sla_tier.name.as_alias("tier"),
-            Customer.sla_tier.priority_floor.as_alias("floor"),
-        )
-        .where(Customer.id == customer_id)
-        .first()
-    )
-    teams = [r["name"] for r in await Team.select(Team.name)]
-    if row is None:
-        return TriageContext(teams=teams)
-    floor = row.get("floor") or "low"
-    return TriageContext(
-        customer_name=row["name"],
-        sla_tier=row.get("tier"),
-        tier_floor=floor if floor in PRIORITIES else "low",
-        teams=teams,
-    )
-
-
 async def record_created(runtime: TriageRuntime, hub: Hub, event: TaskEvent) -> bool:
     """Triage a new email/portal/RMM task and store the suggestion; False if not triaged."""
     task = (
@@ -78,7 +56,7 @@ async def record_created(runtime: TriageRuntime, hub: Hub, event: TaskEvent) -> 
         customer_id=task["customer"],
     )
     with peeking():
-        result = await run_triage(hub.pm, item, await _context(task["customer"]))
+        result = await run_triage(hub.pm, item, await customer_context(task["customer"]))
     threshold = runtime.settings.review_threshold
     category = result.category
     team = str(result.team.value) if result.team else ""
