@@ -96,22 +96,25 @@ async def process(hub: Hub, settings: PortalSettings, item: Submission) -> int:
     arrived = min(item.submitted_at, datetime.now(UTC))
     existing = await tasks.find_by_intake_key(item.submission_id)
     routed = {} if existing else await _route(hub, item)
-    task = existing or await tasks.create_task(
-        hub,
-        TaskCreate(
-            customer_id=item.customer_id,
-            title=item.subject[:500],
-            description=_description(item),
-            priority=item.priority,  # type: ignore[arg-type]
-            source="portal",
-            source_ref=f"portal:{item.contact_email}",
-            category=item.category[:64],
-            device_id=await _device_id(item.customer_id, item.affected),
-            arrived_at=arrived,
-            **routed,
-        ),
-        actor,
-        intake_key=item.submission_id,
+    task = (
+        existing
+        or await tasks.create_task(
+            hub,
+            TaskCreate(
+                customer_id=item.customer_id,
+                title=item.subject[:500],
+                description=_description(item),
+                priority=item.priority,  # type: ignore[arg-type]
+                source="portal",
+                source_ref=f"portal:{item.contact_email}",
+                category=item.category[:64],
+                device_id=await _device_id(item.customer_id, item.affected),
+                arrived_at=arrived,
+                **routed,
+            ),
+            actor,
+            intake_key=item.submission_id,
+        )
     )
     if task.customer_id != item.customer_id:
         # only possible with a forged key; never attach a contact to a foreign task
