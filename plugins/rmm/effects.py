@@ -16,13 +16,14 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from hub.contracts import TaskEvent
+from hub.contracts import TaskEvent, TriageItem
 from hub.db.tables import Task
 from hub.plugins import PluginManager
 from hub.schemas.tasks import TaskCreate
 from hub.services import audit, tasks
 from hub.services.context import Actor
 from hub.services.task_rows import load_row
+from hub.services.triage import customer_context, routed_assignment, run_triage
 from plugins.rmm.alerts import NormalizedAlert
 from plugins.rmm.correlation import PRIORITY_ORDER, Decision, TaskSnapshot, priority_for
 from plugins.rmm.tables import RmmTask
@@ -87,6 +88,25 @@ def _arrived(alert: NormalizedAlert) -> datetime:
     return min(alert.starts_at, datetime.now(UTC))
 
 
+async def _route(batch: Batch, ctx: AlertContext, title: str, description: str) -> dict[str, Any]:
+    """The team and technician triage routes a new alert task to (none: review queue).
+
+    Runs in the intake transaction (triage only reads, and its round-robin counters
+    join the transaction). The alert's own priority stands: triage picks the queue.
+    """
+    item = TriageItem(
+        kind="alert",
+        subject=title,
+        body=description,
+        customer_id=ctx.customer_id,
+        device=ctx.alert.device,
+        alert_severity=ctx.alert.severity,
+        received_at=_arrived(ctx.alert),
+    )
+    context = await customer_context(ctx.customer_id)
+    return await routed_assignment(await run_triage(batch.pm, item, context))
+
+
 async def _create(batch: Batch, ctx: AlertContext, *, storm: bool) -> int:
     assert ctx.customer_id is not None
     alert = ctx.alert
@@ -100,6 +120,7 @@ async def _create(batch: Batch, ctx: AlertContext, *, storm: bool) -> int:
         description += f"First alert of the storm:\n{_title(alert)}\n{_description(alert)}"
     else:
         title, description = _title(alert), _description(alert)
+    routed = await _route(batch, ctx, title, description)
     created = await tasks.create_task(
         batch.sink,
         TaskCreate(
@@ -112,6 +133,7 @@ async def _create(batch: Batch, ctx: AlertContext, *, storm: bool) -> int:
             category="alert-storm" if storm else "alert",
             device_id=None if storm else ctx.device_id,
             arrived_at=_arrived(alert),
+            **routed,
         ),
         ACTOR,
         intake_key=f"rmm:{ctx.intake_key}",

@@ -34,8 +34,10 @@ from tests.hub.api.helpers import small_msp
 
 
 async def _tasks(h: dict[str, str], client: Any, **params: Any) -> list[dict[str, Any]]:
+    """The RMM tasks in full (the queue rows leave out ``source_ref`` and the description)."""
     page = await get_json(client, "/api/v1/tasks", h, source="rmm", limit=200, **params)
-    return sorted(page["items"], key=lambda t: t["id"])
+    ids = sorted(t["id"] for t in page["items"])
+    return [await get_json(client, f"/api/v1/tasks/{i}", h) for i in ids]
 
 
 async def test_alertmanager_captured_posts_open_and_resolve_tasks(client, keys) -> None:
