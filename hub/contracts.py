@@ -31,6 +31,8 @@ class TaskEvent(msgspec.Struct, kw_only=True):
     changes: dict[str, list[Any]] = msgspec.field(default_factory=dict)  # field -> [old, new]
     status: str = ""
     priority: str = ""
+    #: the task's source (``manual``, ``email``, ``rmm``, ``portal`` or a plugin's name)
+    source: str = ""
 
 
 class TriageItem(msgspec.Struct, kw_only=True):

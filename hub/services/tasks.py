@@ -108,6 +108,7 @@ def event_for(
         changes={k: list(v) for k, v in changes.items()},
         status=row["status"],
         priority=row["priority"],
+        source=row.get("source") or "",
     )
 
 

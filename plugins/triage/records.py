@@ -42,6 +42,8 @@ PEOPLE = ("admin:", "technician:")
 
 async def record_created(runtime: TriageRuntime, hub: Hub, event: TaskEvent) -> bool:
     """Triage a new email/portal/RMM task and store the suggestion; False if not triaged."""
+    if event.source and event.source not in TRIAGED_SOURCES:
+        return False  # manual and plugin tasks: no need to read the task
     task = (
         await Task.select(Task.id, Task.title, Task.description, Task.source, Task.customer)
         .where(Task.id == event.task_id)
