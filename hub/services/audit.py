@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
+from hub.db.one_trip import Row
 from hub.db.tables import AuditEntry
 from hub.schemas.tasks import AuditOut
 
@@ -51,6 +53,21 @@ def entries(
         )
         for field, (old, new) in changes.items()
     ]
+
+
+def creation(actor: str, channel: str, at: datetime, *, entity: str) -> Row:
+    """The "created" entry of a row being inserted (``insert_family`` fills in its id)."""
+    values = {
+        "entity": entity,
+        "actor": actor,
+        "channel": channel,
+        "action": "created",
+        "field": "",
+        "old": None,
+        "new": None,
+        "at": at,
+    }
+    return Row(AuditEntry, values, parent_id_column="entity_id")
 
 
 async def record(rows: list[AuditEntry]) -> None:

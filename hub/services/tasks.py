@@ -15,6 +15,7 @@ from msgspec import UNSET
 from hub.contracts import TaskEvent
 from hub.db.engine import write_transaction
 from hub.db.integrity import is_unique_violation
+from hub.db.one_trip import Row, insert_family
 from hub.db.tables import Customer, Device, SlaPause, Task, Team, Technician
 from hub.errors import BadRequest, PreconditionFailed, PreconditionRequired
 from hub.plugins import PluginManager
@@ -174,11 +175,9 @@ async def create_task(
     }
     sla_values = await sla_columns(hub, values, now, customer)
     values.update({col._meta.name: v for col, v in sla_values.items()})
+    created = audit.creation(actor.name, actor.channel, now, entity="task")
     try:
-        async with write_transaction():
-            inserted = await Task.insert(Task(**values)).returning(Task.id)
-            task_id = inserted[0]["id"]
-            await audit.record(audit.entries("task", task_id, actor.name, actor.channel, "created"))
+        task_id = await insert_family(Row(Task, values), [created])
     except Exception as exc:
         if intake_key and is_unique_violation(exc):
             # another worker created it between our check and insert: same outcome

@@ -1,0 +1,105 @@
+"""A row and the rows that hang off it, written in one trip to the SQLite writer.
+
+A piccolo transaction on SQLite is ``BEGIN IMMEDIATE``, one statement per insert and
+``COMMIT``: each a hop to the writer's thread and back through a busy event loop, all
+while holding the one write lock. Under concurrent task creation the lock, not the CPU,
+was the limit (measured: the event loop half idle at 405 creates/s). Here the whole
+transaction runs in the writer thread in one call, so the lock is held for one hop.
+
+On PostgreSQL, or inside a transaction already open (the write must join it), the same
+rows go through piccolo in a transaction: one behaviour, two speeds.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from piccolo.columns.defaults.base import Default
+from piccolo.table import Table
+from piccolo.utils.sql_values import convert_to_sql_value
+
+from hub.db.engine import current_engine, write_transaction
+from hub.db.sqlite_pool import PooledSQLiteEngine
+
+
+@dataclass(frozen=True)
+class Row:
+    """One row to insert: column name -> value; columns left out take their default.
+
+    ``parent_id_column`` names the column that receives the id of the first row.
+    """
+
+    table: type[Table]
+    values: dict[str, Any]
+    parent_id_column: str | None = None
+
+
+@cache
+def _statement(table: type[Table], returning: bool) -> tuple[str, tuple[Any, ...]]:
+    columns = tuple(c for c in table._meta.columns if not c._meta.primary_key)
+    names = ", ".join(f'"{c._meta.db_column_name}"' for c in columns)
+    marks = ", ".join("?" for _ in columns)
+    sql = f'INSERT INTO "{table._meta.tablename}" ({names}) VALUES ({marks})'
+    if returning:
+        sql += f' RETURNING "{table._meta.primary_key._meta.db_column_name}"'
+    return sql, columns
+
+
+def _args(row: Row, columns: tuple[Any, ...], parent_id: int | None) -> list[Any]:
+    args = []
+    for column in columns:
+        name = column._meta.name
+        if name == row.parent_id_column:
+            value: Any = parent_id
+        elif name in row.values:
+            value = row.values[name]
+        else:
+            value = column.get_default_value()
+            if isinstance(value, Default):  # e.g. TimestamptzNow: as piccolo's Table() does
+                value = value.python()
+        args.append(convert_to_sql_value(value, column))
+    return args
+
+
+def _write(db: sqlite3.Connection, first: Row, rest: Sequence[Row]) -> int:
+    sql, columns = _statement(first.table, True)
+    try:
+        db.execute("BEGIN IMMEDIATE")
+        found = db.execute(sql, _args(first, columns, None)).fetchone()
+        new_id = int(found["id"] if isinstance(found, dict) else found[0])
+        for row in rest:
+            sql, columns = _statement(row.table, False)
+            db.execute(sql, _args(row, columns, new_id))
+        db.execute("COMMIT")
+    except BaseException:
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+        raise
+    return new_id
+
+
+async def insert_family(first: Row, rest: Sequence[Row] = ()) -> int:
+    """Insert ``first`` and then ``rest`` (each given the first row's id) atomically.
+
+    Returns the first row's id. Constraint errors are the driver's own
+    (``sqlite3.IntegrityError`` / asyncpg's), as with a piccolo insert.
+    """
+    engine = current_engine()
+    if isinstance(engine, PooledSQLiteEngine) and engine.current_transaction.get() is None:
+        async with engine._write_lock:
+            connection = await engine._writer()
+            return int(await connection._execute(_write, connection._conn, first, rest))
+    async with write_transaction():
+        pk = first.table._meta.primary_key
+        inserted = await first.table.insert(first.table(**first.values)).returning(pk)
+        new_id = int(inserted[0][pk._meta.name])
+        for row in rest:
+            values = dict(row.values)
+            if row.parent_id_column:
+                values[row.parent_id_column] = new_id
+            await row.table.insert(row.table(**values))
+    return new_id

@@ -1,0 +1,55 @@
+"""insert_family: a row and its children, all or nothing, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import asyncpg
+import pytest
+
+from hub.db.engine import write_transaction
+from hub.db.one_trip import Row, insert_family
+from hub.db.tables import AuditEntry, Technician
+from hub.runtime import Hub
+
+
+def _tech(email: str) -> Row:
+    return Row(Technician, {"name": "Ann", "email": email, "skills": ["windows", "linux"]})
+
+
+def _audit() -> Row:
+    values = {"entity": "technician", "actor": "admin:test", "channel": "api", "action": "created"}
+    return Row(AuditEntry, values, parent_id_column="entity_id")
+
+
+async def test_children_get_the_first_rows_id_and_defaults(hub: Hub) -> None:
+    new_id = await insert_family(_tech("ann@msp.example"), [_audit(), _audit()])
+    tech = await Technician.select().where(Technician.id == new_id).first()
+    assert tech["email"] == "ann@msp.example"
+    assert tech["skills"] == '["windows","linux"]' or tech["skills"] == '["windows", "linux"]'
+    assert (tech["timezone"], tech["active"]) == ("UTC", True)
+    rows = await AuditEntry.select().where(AuditEntry.entity_id == new_id)
+    assert len(rows) == 2
+    assert all(r["field"] == "" and r["old"] is None and r["at"] is not None for r in rows)
+
+
+async def test_a_failing_child_leaves_nothing_behind(hub: Hub) -> None:
+    await insert_family(_tech("taken@msp.example"))
+    with pytest.raises((sqlite3.IntegrityError, asyncpg.UniqueViolationError)):
+        await insert_family(_tech("bob@msp.example"), [_audit(), _tech("taken@msp.example")])
+    assert await Technician.count() == 1
+    assert await AuditEntry.count() == 0
+    # and the writer is usable afterwards
+    assert await insert_family(_tech("bob@msp.example"), [_audit()]) > 0
+
+
+async def test_inside_an_open_transaction_it_joins_it(hub: Hub) -> None:
+    class Undo(Exception):
+        pass
+
+    with pytest.raises(Undo):
+        async with write_transaction():
+            new_id = await insert_family(_tech("cid@msp.example"), [_audit()])
+            assert await Technician.exists().where(Technician.id == new_id)
+            raise Undo
+    assert await Technician.count() == 0 and await AuditEntry.count() == 0
