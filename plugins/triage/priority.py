@@ -87,10 +87,18 @@ ALERT_FLOORS = {
     "informational": "low",
 }
 
+#: longest first, so a phrase inside a longer one already found can be skipped
 _COMPILED = tuple(
-    (phrase, weight, re.compile(r"(?<![\w'])" + re.escape(phrase) + r"(?![\w'])"))
-    for phrase, weight in CUES
+    sorted(
+        (
+            (phrase, weight, re.compile(r"(?<![\w'])" + re.escape(phrase) + r"(?![\w'])"))
+            for phrase, weight in CUES
+        ),
+        key=lambda c: -len(c[0]),
+    )
 )
+#: the two words before a cue fit in this many characters (longer ones are not negations)
+_NEGATION_WINDOW = 80
 
 
 class PriorityContext(msgspec.Struct, frozen=True):
@@ -113,7 +121,11 @@ class PrioritySuggestion(msgspec.Struct, frozen=True):
 
 def _negated(text: str, start: int) -> bool:
     """True when one of the two words before ``start`` negates the cue ("not urgent")."""
-    before = text[:start].split()[-2:]
+    low = max(0, start - _NEGATION_WINDOW)
+    words = text[low:start].split()
+    if low > 0 and words and not text[low - 1].isspace() and not text[low].isspace():
+        words = words[1:]  # the window cut a word in two: its tail is not a word
+    before = words[-2:]
     return any(w in NEGATIONS for w in before)
 
 
@@ -126,7 +138,9 @@ def cue_hits(text: str) -> list[tuple[str, int]]:
     lowered = " ".join(text.lower().split())
     hits: list[tuple[str, int]] = []
     taken: list[tuple[int, int]] = []
-    for phrase, weight, pattern in sorted(_COMPILED, key=lambda c: -len(c[0])):
+    for phrase, weight, pattern in _COMPILED:
+        if phrase not in lowered:
+            continue  # a plain substring test rules out most cues cheaply
         for match in pattern.finditer(lowered):
             span = match.span()
             if any(a <= span[0] and span[1] <= b for a, b in taken):

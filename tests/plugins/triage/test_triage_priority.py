@@ -37,6 +37,14 @@ def test_not_urgent_lowers_instead_of_raising() -> None:
     assert s.reasons == ["says 'when you have time' and 'not urgent'"]
 
 
+def test_negation_is_read_next_to_the_cue_however_long_the_text() -> None:
+    filler = "The printer on floor two jams now and then, see the log. " * 200
+    assert cue_hits(filler + "This is not urgent.") == [("not urgent", -2)]
+    # the word before the window's edge is cut in two: its tail ("no") is not a word
+    # (80 characters back from "urgent" is the "no" of "casino")
+    assert cue_hits("casino " + "y" * 76 + " urgent") == [("urgent", 2)]
+
+
 def test_longer_cue_is_not_double_counted() -> None:
     assert cue_hits("we had a data breach") == [("data breach", 6)]
 
