@@ -9,7 +9,6 @@ to the floors (triage never lowers below a floor).
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -19,12 +18,11 @@ import msgspec
 from hub.contracts import PRIORITIES, TriageContext, TriageItem
 from hub.db.tables import Customer
 from hub.plugins import PluginManager
-from hub.services.customers import CustomerMatch, match_sender
+from hub.schemas.common import normalise_email
+from hub.services.customers import CustomerMatch, match_sender, match_senders
 from hub.services.triage import TriageResult, customer_context, run_triage, team_names
 
 DEFAULT_PRIORITY = "normal"
-#: concurrent reads when matching a chunk's senders (SQLite has 4 reader connections)
-PREFETCH_READS = 4
 
 
 class Suggestion(msgspec.Struct, kw_only=True):
@@ -63,15 +61,13 @@ class TriageCache:
         return self._matches[key]
 
     async def prefetch(self, senders: Iterable[str | None]) -> None:
-        """Match many senders concurrently (at most ``PREFETCH_READS`` reads at a time)."""
+        """Match every sender of a batch at once (two queries, not two per mail)."""
         todo = {(s or "").lower() for s in senders} - self._matches.keys()
-        gate = asyncio.Semaphore(PREFETCH_READS)
-
-        async def one(sender: str) -> None:
-            async with gate:
-                await self.match(sender)
-
-        await asyncio.gather(*(one(s) for s in todo))
+        addresses = [s for s in todo if "@" in s]
+        if addresses:
+            found = await match_senders(addresses)
+            for address in addresses:
+                self._matches[address] = found[normalise_email(address)]
 
     async def teams(self) -> list[str]:
         if self._teams is None:
