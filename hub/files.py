@@ -15,6 +15,7 @@ import hashlib
 import os
 import re
 import tempfile
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -25,12 +26,16 @@ class InvalidDigestError(ValueError):
     """The key is not a sha256 hex digest (and so cannot name a stored file)."""
 
 
-def write_atomically(path: Path, data: bytes, *, sync: bool = True) -> None:
+def write_atomically(
+    path: Path, data: bytes, *, sync: bool = True, parent_exists: bool = False
+) -> None:
     """Write ``data`` to ``path`` via a temporary file and a rename.
 
     With ``sync=False`` the data is not fsynced; the caller fsyncs later (in a batch).
+    ``parent_exists`` skips creating the folder (the caller knows it is there).
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if not parent_exists:
+        path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name[:16]}.tmp-")
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -44,11 +49,28 @@ def write_atomically(path: Path, data: bytes, *, sync: bool = True) -> None:
         raise
 
 
+_FSYNC_WORKERS = 8
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _fsync_pool() -> ThreadPoolExecutor:
+    """The process's fsync threads, started once: starting threads for every batch cost
+    more than the fsyncs of a small batch. Idle threads cost nothing."""
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=_FSYNC_WORKERS, thread_name_prefix="fsync")
+        return _pool
+
+
 class ContentStore:
     """Store and fetch bytes by their sha256 hex digest."""
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
+        #: fan-out folders known to exist (at most 65,536): no mkdir per stored file
+        self._folders: set[str] = set()
 
     def path(self, sha256: str) -> Path:
         """Where the blob for ``sha256`` lives (whether or not it exists).
@@ -68,11 +90,13 @@ class ContentStore:
         """
         digest = hashlib.sha256(data).hexdigest()
         target = self.path(digest)
-        if not target.exists():
-            write_atomically(target, data, sync=sync)
+        if not os.path.exists(target):
+            folder = digest[:4]
+            write_atomically(target, data, sync=sync, parent_exists=folder in self._folders)
+            self._folders.add(folder)
         return digest
 
-    def sync(self, digests: list[str], workers: int = 8) -> None:
+    def sync(self, digests: list[str]) -> None:
         """fsync the files of ``digests`` (in parallel: the file system batches them)."""
         paths = {self.path(d) for d in digests}
         if not paths:
@@ -85,8 +109,10 @@ class ContentStore:
             finally:
                 os.close(fd)
 
-        with ThreadPoolExecutor(max_workers=min(workers, len(paths))) as pool:
-            list(pool.map(one, paths))
+        if len(paths) == 1:
+            one(next(iter(paths)))
+            return
+        list(_fsync_pool().map(one, paths))
 
     def open(self, sha256: str) -> bytes:
         """Return the stored bytes; FileNotFoundError if absent, InvalidDigestError if bad."""

@@ -1,4 +1,4 @@
-"""A row and the rows that hang off it, written in one trip to the SQLite writer.
+"""Rows written in one trip to the SQLite writer: a row and its children, or a batch.
 
 A piccolo transaction on SQLite is ``BEGIN IMMEDIATE``, one statement per insert and
 ``COMMIT``: each a hop to the writer's thread and back through a busy event loop, all
@@ -80,6 +80,32 @@ def _write(db: sqlite3.Connection, first: Row, rest: Sequence[Row]) -> int:
             db.execute("ROLLBACK")
         raise
     return new_id
+
+
+def _write_many(db: sqlite3.Connection, table: type[Table], rows: Sequence[dict[str, Any]]) -> None:
+    sql, columns = _statement(table, False)
+    try:
+        db.execute("BEGIN IMMEDIATE")
+        db.executemany(sql, [_args(Row(table, values), columns, None) for values in rows])
+        db.execute("COMMIT")
+    except BaseException:
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+        raise
+
+
+async def insert_many(table: type[Table], rows: Sequence[dict[str, Any]]) -> None:
+    """Insert ``rows`` (column name -> value, defaults for the rest) atomically."""
+    if not rows:
+        return
+    engine = current_engine()
+    if isinstance(engine, PooledSQLiteEngine) and engine.current_transaction.get() is None:
+        async with engine._write_lock:
+            connection = await engine._writer()
+            await connection._execute(_write_many, connection._conn, table, rows)
+            return
+    async with write_transaction():
+        await table.insert(*[table(**values) for values in rows])
 
 
 async def insert_family(first: Row, rest: Sequence[Row] = ()) -> int:

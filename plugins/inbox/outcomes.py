@@ -85,6 +85,13 @@ async def decide(
 
 def row_for(prepared: Prepared, decision: Decision, task_id: int | None = None) -> InboxMail:
     """The ``inbox_mail`` row recording a mail and its outcome."""
+    return InboxMail(**values_for(prepared, decision, task_id))
+
+
+def values_for(
+    prepared: Prepared, decision: Decision, task_id: int | None = None
+) -> dict[str, Any]:
+    """The column values of :func:`row_for` (for ``insert_many``)."""
     rec = prepared.received
     parsed = prepared.parsed
     sugg = decision.suggestion
@@ -134,7 +141,7 @@ def row_for(prepared: Prepared, decision: Decision, task_id: int | None = None) 
             reasons=msgspec.json.encode(sugg.reasons).decode(),
             triage=msgspec.json.encode(sugg.triage).decode(),
         )
-    return InboxMail(**values)
+    return values
 
 
 def contact_actor(sender: str | None) -> Actor:

@@ -8,7 +8,7 @@ import asyncpg
 import pytest
 
 from hub.db.engine import write_transaction
-from hub.db.one_trip import Row, insert_family
+from hub.db.one_trip import Row, insert_family, insert_many
 from hub.db.tables import AuditEntry, Technician
 from hub.runtime import Hub
 
@@ -53,3 +53,18 @@ async def test_inside_an_open_transaction_it_joins_it(hub: Hub) -> None:
             assert await Technician.exists().where(Technician.id == new_id)
             raise Undo
     assert await Technician.count() == 0 and await AuditEntry.count() == 0
+
+
+async def test_insert_many_is_all_or_nothing(hub: Hub) -> None:
+    await insert_many(Technician, [])  # nothing to do is not an error
+    emails = [f"t{i}@msp.example" for i in range(50)]
+    await insert_many(Technician, [{"name": "T", "email": e} for e in emails])
+    rows = await Technician.select(Technician.email, Technician.timezone)
+    assert sorted(r["email"] for r in rows) == sorted(emails)
+    assert {r["timezone"] for r in rows} == {"UTC"}
+    with pytest.raises((sqlite3.IntegrityError, asyncpg.UniqueViolationError)):
+        await insert_many(
+            Technician,
+            [{"name": "N", "email": "new@msp.example"}, {"name": "D", "email": emails[0]}],
+        )
+    assert not await Technician.exists().where(Technician.email == "new@msp.example")
