@@ -39,11 +39,15 @@ class Row:
 
 
 @cache
-def _statement(table: type[Table], returning: bool) -> tuple[str, tuple[Any, ...]]:
+def _statement(
+    table: type[Table], returning: bool, ignore_conflicts: bool = False
+) -> tuple[str, tuple[Any, ...]]:
     columns = tuple(c for c in table._meta.columns if not c._meta.primary_key)
     names = ", ".join(f'"{c._meta.db_column_name}"' for c in columns)
     marks = ", ".join("?" for _ in columns)
     sql = f'INSERT INTO "{table._meta.tablename}" ({names}) VALUES ({marks})'
+    if ignore_conflicts:
+        sql += " ON CONFLICT DO NOTHING"
     if returning:
         sql += f' RETURNING "{table._meta.primary_key._meta.db_column_name}"'
     return sql, columns
@@ -82,8 +86,10 @@ def _write(db: sqlite3.Connection, first: Row, rest: Sequence[Row]) -> int:
     return new_id
 
 
-def _write_many(db: sqlite3.Connection, table: type[Table], rows: Sequence[dict[str, Any]]) -> None:
-    sql, columns = _statement(table, False)
+def _write_many(
+    db: sqlite3.Connection, table: type[Table], rows: Sequence[dict[str, Any]], ignore: bool
+) -> None:
+    sql, columns = _statement(table, False, ignore)
     try:
         db.execute("BEGIN IMMEDIATE")
         db.executemany(sql, [_args(Row(table, values), columns, None) for values in rows])
@@ -94,18 +100,27 @@ def _write_many(db: sqlite3.Connection, table: type[Table], rows: Sequence[dict[
         raise
 
 
-async def insert_many(table: type[Table], rows: Sequence[dict[str, Any]]) -> None:
-    """Insert ``rows`` (column name -> value, defaults for the rest) atomically."""
+async def insert_many(
+    table: type[Table], rows: Sequence[dict[str, Any]], *, ignore_conflicts: bool = False
+) -> None:
+    """Insert ``rows`` (column name -> value, defaults for the rest) atomically.
+
+    ``ignore_conflicts`` skips rows that would break a unique constraint (``ON CONFLICT
+    DO NOTHING``) instead of failing the whole batch.
+    """
     if not rows:
         return
     engine = current_engine()
     if isinstance(engine, PooledSQLiteEngine) and engine.current_transaction.get() is None:
         async with engine._write_lock:
             connection = await engine._writer()
-            await connection._execute(_write_many, connection._conn, table, rows)
+            await connection._execute(_write_many, connection._conn, table, rows, ignore_conflicts)
             return
     async with write_transaction():
-        await table.insert(*[table(**values) for values in rows])
+        query = table.insert(*[table(**values) for values in rows])
+        if ignore_conflicts:
+            query = query.on_conflict(action="DO NOTHING")
+        await query
 
 
 async def insert_family(first: Row, rest: Sequence[Row] = ()) -> int:

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from hub.contracts import FieldSuggestion, TriageContext, TriageItem, TriageSuggestion
+from hub.db.one_trip import insert_many
 from hub.logs import get_logger
 from hub.runtime import Hub
 from hub.settings import SettingsError
@@ -228,9 +229,7 @@ class TriageRuntime:
             return 0
         batch, self._review = self._review, []
         try:
-            await TriageReviewItem.insert(
-                *(TriageReviewItem(**entry) for entry in batch)
-            ).on_conflict(target=TriageReviewItem.key, action="DO NOTHING")
+            await insert_many(TriageReviewItem, batch, ignore_conflicts=True)
         except Exception:
             # keep them for the next attempt (bounded), rather than lose the review entries
             self._review = (batch + self._review)[-MAX_BUFFERED:]

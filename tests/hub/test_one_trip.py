@@ -68,3 +68,14 @@ async def test_insert_many_is_all_or_nothing(hub: Hub) -> None:
             [{"name": "N", "email": "new@msp.example"}, {"name": "D", "email": emails[0]}],
         )
     assert not await Technician.exists().where(Technician.email == "new@msp.example")
+
+
+async def test_insert_many_can_skip_rows_that_already_exist(hub: Hub) -> None:
+    await insert_many(Technician, [{"name": "A", "email": "a@msp.example"}])
+    again = [{"name": "A2", "email": "a@msp.example"}, {"name": "B", "email": "b@msp.example"}]
+    await insert_many(Technician, again, ignore_conflicts=True)
+    rows = await Technician.select(Technician.name, Technician.email).order_by(Technician.email)
+    assert [(r["name"], r["email"]) for r in rows] == [
+        ("A", "a@msp.example"),
+        ("B", "b@msp.example"),
+    ]
