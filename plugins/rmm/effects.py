@@ -120,7 +120,10 @@ async def _create(batch: Batch, ctx: AlertContext, *, storm: bool) -> int:
         description += f"First alert of the storm:\n{_title(alert)}\n{_description(alert)}"
     else:
         title, description = _title(alert), _description(alert)
-    routed = await _route(batch, ctx, title, description)
+    # a redelivered alert finds its task in create_task: route only a new one (routing
+    # advances the team's round robin)
+    done = await tasks.find_by_intake_key(f"rmm:{ctx.intake_key}")
+    routed = {} if done else await _route(batch, ctx, title, description)
     created = await tasks.create_task(
         batch.sink,
         TaskCreate(
