@@ -34,6 +34,8 @@ from nats.js.errors import NotFoundError
 from hub.errors import Unavailable
 from hub.logs import get_logger
 
+#: how long close() lets consumers finish the batch in hand before cancelling them
+CLOSE_GRACE_SECONDS = 3.0
 log = get_logger("hub.bus")
 
 DAY = 86_400.0
@@ -64,6 +66,8 @@ class Bus:
         self.nc: Client | None = None
         self._js: JetStreamContext | None = None
         self._tasks: list[asyncio.Task[None]] = []
+        #: consumer loops inside their handler (close() lets them finish the batch)
+        self._busy: set[asyncio.Task[Any]] = set()
         self._subs: list[Any] = []
         self._stopping = asyncio.Event()
 
@@ -200,6 +204,9 @@ class Bus:
                 bound.warning("fetch_failed", error=str(exc))
                 await asyncio.sleep(0.5)
                 continue
+            me = asyncio.current_task()
+            if me is not None:
+                self._busy.add(me)
             try:
                 await handler(msgs)
             except asyncio.CancelledError:
@@ -209,6 +216,8 @@ class Bus:
                 # failure leaves the messages unacked, so they are redelivered.
                 bound.exception("batch_handler_failed", count=len(msgs))
                 await asyncio.sleep(1.0)
+            finally:
+                self._busy.discard(me)  # type: ignore[arg-type]
 
     async def dead_letter(self, msg: Msg, reason: str) -> None:
         """Keep an item a consumer gave up on, then terminate its delivery."""
@@ -219,7 +228,13 @@ class Bus:
         await msg.term()
 
     async def close(self) -> None:
+        # consumers finish the batch in hand (each loop checks the flag between batches);
+        # one still busy after the grace period is cancelled (its messages are unacked,
+        # so they are redelivered on the next start)
         self._stopping.set()
+        busy = [t for t in self._tasks if t in self._busy]  # idle ones only wait in fetch
+        if busy:
+            await asyncio.wait(busy, timeout=CLOSE_GRACE_SECONDS)
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import io
 import os
@@ -19,8 +20,13 @@ from piccolo.table import Table
 
 from hub.db.sqlite_pool import PooledSQLiteEngine
 from hub.errors import Unavailable
+from hub.logs import get_logger
 
 _current: Engine | None = None
+
+log = get_logger("hub.db")
+#: how long stop() waits for PostgreSQL connections to come back before dropping them
+POOL_CLOSE_SECONDS = 5.0
 
 
 def make_engine(database_url: str | None, sqlite_path: Path) -> Engine:
@@ -104,7 +110,16 @@ async def start(engine: Engine) -> None:
 
 async def stop(engine: Engine) -> None:
     if isinstance(engine, PostgresEngine):
-        await engine.close_connection_pool()
+        # asyncpg's close() waits for every connection to come back: one lost by a task
+        # cancelled at the wrong moment would hold the shutdown for ever
+        pool = engine.pool
+        try:
+            await asyncio.wait_for(engine.close_connection_pool(), POOL_CLOSE_SECONDS)
+        except TimeoutError:
+            log.warning("database_pool_terminated", after_seconds=POOL_CLOSE_SECONDS)
+            if pool is not None:
+                pool.terminate()
+            engine.pool = None
     elif isinstance(engine, PooledSQLiteEngine):
         await engine.close()
 

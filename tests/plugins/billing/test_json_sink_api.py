@@ -112,7 +112,7 @@ async def test_export_fails_after_max_attempts_is_dead_lettered_and_can_be_retri
     final = await msp.finalise((await msp.draft(cid))["id"])
 
     async def export_status(wanted: str) -> dict[str, Any]:
-        for _ in range(100):
+        for _ in range(300):  # four attempts with back-off: allow for a loaded machine
             export = (await msp.get(f"/invoices/{final['id']}"))["exports"][0]
             if export["status"] == wanted:
                 return export
