@@ -7,7 +7,8 @@ Runs, in the same session and with the same SMTP clients:
 2. the hub: ``atlas-hub run`` (own process, fresh home, embedded NATS, SQLite) receiving
    over SMTP, publishing to JetStream, and its consumer parsing, matching, triaging and
    committing inbox items; the clock stops when the API counts every message;
-3. with ``--edge``, also the split set-up: ``atlas-hub smtp`` edge process + the hub.
+3. with ``--edge``, also the split set-up: ``atlas-hub smtp`` edge process + the hub;
+4. with ``--workers``, also ``atlas-hub run --workers 1`` (intake in a worker process).
 
 Prints messages/s for each, the ratio to the baseline (target >= 0.60) and how many
 accepted messages did not arrive (must be 0). The baseline runs before and after the hub
@@ -15,7 +16,7 @@ and its mean is used, so load from other work on the machine drifts into both si
 alike; the load average is printed too. ``--disable triage`` switches plugins off in the
 bench hub's ``plugins.toml`` to measure their share.
 
-    python bench/inbox.py --messages 3000 --connections 4 [--edge] [--disable triage]
+    python bench/inbox.py --messages 3000 --connections 4 [--edge] [--workers] [--disable triage]
 """
 
 from __future__ import annotations
@@ -131,7 +132,7 @@ def baseline(payloads: list[bytes], connections: int) -> float:
 
 
 def hub_rate(
-    payloads: list[bytes], connections: int, edge: bool, disable: list[str]
+    payloads: list[bytes], connections: int, edge: bool, disable: list[str], workers: int = 0
 ) -> tuple[float, int]:
     home = Path(tempfile.mkdtemp(prefix="atlas-bench-")) / "home"
     home.mkdir()
@@ -145,7 +146,7 @@ def hub_rate(
         cwd=home, capture_output=True, check=True, text=True,
     ).stdout.strip()  # fmt: skip
     http, smtp = free_port(), free_port()
-    env = {**os.environ, "ATLAS_LOG_LEVEL": "warning"}
+    env = {**os.environ, "ATLAS_LOG_LEVEL": "warning", "ATLAS_WORKERS": str(workers)}
     procs = [
         subprocess.Popen(
             [
@@ -210,18 +211,23 @@ def main() -> None:
     parser.add_argument(
         "--disable", action="append", default=[], metavar="PLUGIN", help="switch a plugin off"
     )
+    parser.add_argument(
+        "--workers", action="store_true", help="also measure atlas-hub run --workers 1"
+    )
     args = parser.parse_args()
     payloads = messages(args.messages)
     size = sum(map(len, payloads)) // len(payloads)
     print(f"{args.messages} messages of ~{size} bytes over {args.connections} connections; "
           f"plugins off: {', '.join(args.disable) or 'none'}; load average {load()}")  # fmt: skip
     before = baseline(payloads, args.connections)
-    setups = [("hub, 250 -> committed inbox item:  ", False)]
+    setups = [("hub, 250 -> committed inbox item:  ", False, 0)]
     if args.edge:
-        setups.append(("edge smtp + hub, 250 -> committed: ", True))
+        setups.append(("edge smtp + hub, 250 -> committed: ", True, 0))
+    if args.workers:
+        setups.append(("hub --workers 1, 250 -> committed: ", False, 1))
     results = [
-        (label, *hub_rate(messages(args.messages), args.connections, edge, args.disable))
-        for label, edge in setups
+        (label, *hub_rate(messages(args.messages), args.connections, edge, args.disable, n))
+        for label, edge, n in setups
     ]
     after = baseline(payloads, args.connections)
     base = (before + after) / 2

@@ -14,7 +14,7 @@ the consumer's drain rate once the load stopped (alerts committed after wrk fini
 divided by the time that took: the consumer alone, with no HTTP traffic), and the load
 average before and after (the machine is shared: compare runs with similar load).
 
-    python bench/rmm.py [--seconds 10] [--connections 32]
+    python bench/rmm.py [--seconds 10] [--connections 32] [--workers 1]
 
 Prints the rates and the ratio (the figure that counts; target >= 0.40).
 """
@@ -164,11 +164,11 @@ def committed(db: Path) -> int:
 
 
 def bench_hub(
-    seconds: int, connections: int, script: Path
+    seconds: int, connections: int, script: Path, workers: int = 0
 ) -> tuple[float, float, float | None, dict[str, int]]:
     home = Path(tempfile.mkdtemp(prefix="atlas-bench-rmm-"))
     port = free_port()
-    env = hub_env(home, port)
+    env = hub_env(home, port) | {"ATLAS_WORKERS": str(workers)}
     cli = shutil.which("atlas-hub") or str(Path(sys.executable).parent / "atlas-hub")
     subprocess.run([cli, "migrate"], env=env, check=True, capture_output=True)
     db = home / "atlas.sqlite3"
@@ -216,6 +216,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument(
+        "--workers", type=int, default=0, help="intake worker processes (atlas-hub run --workers)"
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk not found: apt-get install -y wrk")
@@ -226,12 +229,15 @@ def main() -> None:
     # the baseline brackets the hub run (before and after, averaged): on a shared machine
     # the load drifts within a minute, and one baseline taken earlier skews the ratio
     bare_before = bench_bare(args.seconds, args.connections, script)
-    accept_rate, e2e_rate, drain, counts = bench_hub(args.seconds, args.connections, script)
+    accept_rate, e2e_rate, drain, counts = bench_hub(
+        args.seconds, args.connections, script, args.workers
+    )
     bare_after = bench_bare(args.seconds, args.connections, script)
     bare_rate = (bare_before + bare_after) / 2
     print(
         json.dumps(
             {
+                "hub_workers": args.workers,
                 "bare_litestar_req_per_s": round(bare_rate),
                 "bare_before_after": [round(bare_before), round(bare_after)],
                 "webhook_accept_alerts_per_s": round(accept_rate),

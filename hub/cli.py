@@ -44,10 +44,26 @@ def _run_async(coro: Coroutine[Any, Any, int]) -> int:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     settings = _settings(
-        args, http=args.http, smtp=args.smtp, nats_url=args.nats_url, demo=args.demo
+        args,
+        http=args.http,
+        smtp=args.smtp,
+        nats_url=args.nats_url,
+        demo=args.demo,
+        workers=args.workers,
+        default_workers=1,
     )
     configure_logging(settings.log_format, settings.log_level)
     return _run_async(_serve(settings))
+
+
+def _cmd_worker(args: argparse.Namespace) -> int:
+    settings = _settings(args, nats_url=args.nats_url, role="worker")
+    if not settings.nats_url:
+        raise SettingsError("worker: --nats-url (or ATLAS_NATS_URL) is required")
+    configure_logging(settings.log_format, settings.log_level)
+    from hub.workers import run_worker
+
+    return _run_async(run_worker(settings))
 
 
 async def _serve(settings: Settings) -> int:
@@ -63,6 +79,12 @@ async def _serve(settings: Settings) -> int:
             from hub.services.demo import load_demo
 
             await load_demo()
+        if settings.workers:
+            from hub.workers import WorkerPool
+
+            workers = WorkerPool(settings, hub.nats_url)
+            await workers.start()
+            hub.on_stop(workers.stop)  # before the bus and the NATS child go
         app = create_app(hub=hub)
         config = uvicorn.Config(
             app,
@@ -184,7 +206,18 @@ def build_parser(extra_commands: Sequence[Any] = ()) -> argparse.ArgumentParser:
     run.add_argument("--smtp", help="HOST:PORT of the SMTP receiver (env ATLAS_SMTP)")
     run.add_argument("--nats-url", help="use this NATS instead of the embedded server")
     run.add_argument("--demo", action="store_true", help="load a small demo MSP")
+    run.add_argument(
+        "--workers",
+        type=int,
+        help="intake worker processes beside the API (env ATLAS_WORKERS, default 1; "
+        "0 runs everything in one process)",
+    )
     run.set_defaults(func=_cmd_run)
+
+    worker = sub.add_parser("worker", help="run intake consumers and jobs (no listeners)")
+    _common(worker)
+    worker.add_argument("--nats-url", help="the NATS of the hub (env ATLAS_NATS_URL)")
+    worker.set_defaults(func=_cmd_worker)
 
     migrate = sub.add_parser("migrate", help="create or upgrade the database")
     _common(migrate)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import msgspec
@@ -81,6 +82,8 @@ class Hub:
 
         await await_all(self.pm.hook.hub_startup(hub=self))
         self._stack.push_async_callback(self._stop_plugins)
+        if not self.settings.consumes:
+            return  # a web process: the worker processes consume and monitor
         for consumer in flatten(self.pm.hook.hub_intake_subjects(hub=self)):
             await self.bus_required.consume(
                 consumer.subject,
@@ -98,6 +101,10 @@ class Hub:
             await await_all(self.pm.hook.hub_shutdown(hub=self))
         except Exception:
             log.exception("plugin_shutdown_failed")
+
+    def on_stop(self, callback: Callable[[], Awaitable[None]]) -> None:
+        """Run ``callback`` first when the hub stops (before plugins, bus and database)."""
+        self._stack.push_async_callback(callback)
 
     async def stop(self) -> None:
         await self._stack.aclose()

@@ -51,6 +51,13 @@ class Settings(msgspec.Struct, kw_only=True):
     plugins_config: Path | None = None
     plugins: dict[str, dict[str, Any]] = msgspec.field(default_factory=dict)
     demo: bool = False
+    #: ``all``: one process does everything. ``web``: HTTP API, SMTP receiver and
+    #: plugins, but no intake consumers (``atlas-hub run --workers N``). ``worker``:
+    #: intake consumers, background jobs and the SLA monitor, no listeners.
+    role: str = "all"
+    #: worker processes ``atlas-hub run`` starts beside itself (0: consume in-process;
+    #: ``run`` defaults to 1)
+    workers: int = 0
     #: Secret for signing tokens (mail threading, feeds). Generated once per home.
     secret: bytes = b""
 
@@ -70,6 +77,16 @@ class Settings(msgspec.Struct, kw_only=True):
         """The settings table of one plugin (empty when the file has none)."""
         table = self.plugins.get(name, {})
         return {k: v for k, v in table.items() if k != "enabled"}
+
+    @property
+    def consumes(self) -> bool:
+        """True when this process runs intake consumers and background jobs."""
+        return self.role in ("all", "worker")
+
+    @property
+    def listens(self) -> bool:
+        """True when this process serves HTTP and SMTP."""
+        return self.role in ("all", "web")
 
     def plugin_enabled(self, name: str) -> bool:
         return bool(self.plugins.get(name, {}).get("enabled", True))
@@ -119,6 +136,9 @@ def load_settings(
     plugins_config: str | None = None,
     log_format: str | None = None,
     demo: bool = False,
+    role: str = "all",
+    workers: int | None = None,
+    default_workers: int = 0,
 ) -> Settings:
     """Build settings: explicit arguments win over ``ATLAS_*`` environment variables."""
     home_path = Path(home or _env("ATLAS_HOME") or "./atlas-data").expanduser().resolve()
@@ -132,6 +152,14 @@ def load_settings(
     fmt = log_format or _env("ATLAS_LOG_FORMAT") or "auto"
     if fmt not in ("auto", "json", "console"):
         raise SettingsError(f"log format must be auto, json or console, got {fmt!r}")
+    raw_workers = _env("ATLAS_WORKERS") or str(default_workers)
+    if workers is None and not raw_workers.isdigit():
+        raise SettingsError(f"ATLAS_WORKERS must be a number, got {raw_workers!r}")
+    count = workers if workers is not None else int(raw_workers)
+    if not 0 <= count <= 16:
+        raise SettingsError(f"workers must be between 0 and 16, got {count}")
+    if role not in ("all", "web", "worker"):
+        raise SettingsError(f"role must be all, web or worker, got {role!r}")
     return Settings(
         home=home_path,
         http=HostPort.parse(http or _env("ATLAS_HTTP") or "127.0.0.1:8080", "http"),
@@ -143,5 +171,7 @@ def load_settings(
         log_format=fmt,
         log_level=(_env("ATLAS_LOG_LEVEL") or "info").lower(),
         demo=demo,
+        role="web" if role == "all" and count else role,
+        workers=count if role != "worker" else 0,
         secret=_secret(home_path),
     )

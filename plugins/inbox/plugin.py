@@ -37,14 +37,16 @@ async def _sweep_outbox(hub: Hub) -> None:
 
 @hookimpl
 async def hub_startup(hub: Hub) -> None:
-    """Validate ``[inbox]``, start the SMTP receiver (unless ``serve_smtp = false``)."""
+    """Validate ``[inbox]``, start the SMTP receiver (unless ``serve_smtp = false`` or this
+    is a worker process) and, where intake runs, the outbox sweeper."""
     cfg = settings_of(hub)
-    if cfg.serve_smtp:
+    if cfg.serve_smtp and hub.settings.listens:
         smtp = hub.settings.smtp
         server = await start_receiver(hub.bus_required, cfg, smtp.host, smtp.port)
         hub.state["inbox.smtp_server"] = server
         hub.state["inbox.smtp_port"] = server.sockets[0].getsockname()[1]
-    hub.state["inbox.sweeper"] = asyncio.create_task(_sweep_outbox(hub))
+    if hub.settings.consumes:
+        hub.state["inbox.sweeper"] = asyncio.create_task(_sweep_outbox(hub))
 
 
 @hookimpl

@@ -11,6 +11,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -153,3 +154,72 @@ def test_cli_commands(tmp_path: Path) -> None:
     assert plugins.returncode == 0
     for name in ("sla", "inbox", "rmm", "portal", "calendar", "billing", "triage"):
         assert name in plugins.stdout
+
+
+def _worker_pids(parent: int) -> list[int]:
+    marker = b"hub.cli\0worker\0"
+    return [p for p in _children(parent) if marker in Path(f"/proc/{p}/cmdline").read_bytes()]
+
+
+def _inbox_count(db: Path) -> int:
+    import sqlite3
+
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as conn:
+        return int(conn.execute("SELECT COUNT(*) FROM inbox_mail").fetchone()[0])
+
+
+def _wait(predicate: Any, what: str, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.1)
+    pytest.fail(f"timed out waiting for {what}")
+
+
+def test_workers_consume_while_the_run_process_only_listens(tmp_path: Path) -> None:
+    import smtplib
+    from email.message import EmailMessage
+
+    port, smtp_port = free_port(), free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ATLAS_")}
+    cmd = [str(BIN), "run", "--workers", "1", "--http", f"127.0.0.1:{port}"]
+    cmd += ["--smtp", f"127.0.0.1:{smtp_port}"]
+    proc = subprocess.Popen(cmd, cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT)  # fmt: skip
+    db = tmp_path / "atlas-data" / "atlas.sqlite3"
+
+    def send(subject: str) -> None:
+        mail = EmailMessage()
+        mail["From"], mail["To"] = "a@client.example", "support@msp.example"
+        mail["Subject"] = subject
+        mail.set_content("hello")
+        with smtplib.SMTP("127.0.0.1", smtp_port, timeout=10) as smtp:
+            smtp.send_message(mail)
+
+    try:
+        _wait_ready(port, proc)
+        _wait(lambda: len(_worker_pids(proc.pid)) == 1, "the worker process")
+        (worker,) = _worker_pids(proc.pid)
+        send("one")
+        _wait(lambda: _inbox_count(db) == 1, "the worker to store the first mail")
+        # a frozen worker: the run process accepts mail but does not process it
+        os.kill(worker, signal.SIGSTOP)
+        send("two")
+        time.sleep(2.0)
+        assert _inbox_count(db) == 1
+        os.kill(worker, signal.SIGCONT)
+        _wait(lambda: _inbox_count(db) == 2, "the thawed worker to store the second mail")
+        # a worker that dies is started again
+        os.kill(worker, signal.SIGKILL)
+        _wait(lambda: _worker_pids(proc.pid) not in ([], [worker]), "a restarted worker")
+        send("three")
+        _wait(lambda: _inbox_count(db) == 3, "the new worker to store the third mail")
+        children = _children(proc.pid)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=15) == 0
+        time.sleep(0.2)
+        assert not [p for p in children if _alive(p)], "no worker or nats-server left"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
