@@ -4,11 +4,13 @@ Runs, in the same session and with the same SMTP clients:
 
 1. baseline: a bare aiosmtpd server (own process) that only parses each message with
    ``email.policy.default`` and answers 250;
-2. the hub: ``atlas-hub run`` (own process, fresh home, embedded NATS, SQLite) receiving
-   over SMTP, publishing to JetStream, and its consumer parsing, matching, triaging and
-   committing inbox items; the clock stops when the API counts every message;
-3. with ``--edge``, also the split set-up: ``atlas-hub smtp`` edge process + the hub;
-4. with ``--workers``, also ``atlas-hub run --workers 1`` (intake in a worker process).
+2. the hub: ``atlas-hub run`` as it starts by default (fresh home, embedded NATS,
+   SQLite, one intake worker process) receiving over SMTP, publishing to JetStream, and
+   its worker parsing, matching, triaging and committing inbox items; the clock stops
+   when the API counts every message;
+3. with ``--single``, also ``atlas-hub run --workers 0`` (everything in one process);
+4. with ``--edge``, also the split set-up: ``atlas-hub smtp`` edge process + the hub
+   consuming in its own process (``--workers 0``).
 
 Prints messages/s for each, the ratio to the baseline (target >= 0.60) and how many
 accepted messages did not arrive (must be 0). The baseline runs before and after the hub
@@ -16,7 +18,7 @@ and its mean is used, so load from other work on the machine drifts into both si
 alike; the load average is printed too. ``--disable triage`` switches plugins off in the
 bench hub's ``plugins.toml`` to measure their share.
 
-    python bench/inbox.py --messages 3000 --connections 4 [--edge] [--workers] [--disable triage]
+    python bench/inbox.py --messages 3000 --connections 4 [--single] [--edge] [--disable triage]
 """
 
 from __future__ import annotations
@@ -212,7 +214,7 @@ def main() -> None:
         "--disable", action="append", default=[], metavar="PLUGIN", help="switch a plugin off"
     )
     parser.add_argument(
-        "--workers", action="store_true", help="also measure atlas-hub run --workers 1"
+        "--single", action="store_true", help="also measure atlas-hub run --workers 0"
     )
     args = parser.parse_args()
     payloads = messages(args.messages)
@@ -220,11 +222,11 @@ def main() -> None:
     print(f"{args.messages} messages of ~{size} bytes over {args.connections} connections; "
           f"plugins off: {', '.join(args.disable) or 'none'}; load average {load()}")  # fmt: skip
     before = baseline(payloads, args.connections)
-    setups = [("hub, 250 -> committed inbox item:  ", False, 0)]
+    setups = [("hub, 250 -> committed inbox item:  ", False, 1)]
+    if args.single:
+        setups.append(("hub --workers 0 (one process):     ", False, 0))
     if args.edge:
-        setups.append(("edge smtp + hub, 250 -> committed: ", True, 0))
-    if args.workers:
-        setups.append(("hub --workers 1, 250 -> committed: ", False, 1))
+        setups.append(("edge smtp + hub --workers 0:       ", True, 0))
     results = [
         (label, *hub_rate(messages(args.messages), args.connections, edge, args.disable, n))
         for label, edge, n in setups

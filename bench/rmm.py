@@ -3,7 +3,8 @@
 Both servers run as uvicorn processes on loopback and are loaded by ``wrk`` (Debian
 package ``wrk``) with the same kind of body: one generic-format alert per POST, every
 body different (a JetStream duplicate would not be work). The hub is ``atlas-hub run``
-(one process: webhook, embedded nats-server child, intake consumer, SQLite). Its figure
+as it starts by default (webhook and embedded nats-server child in the run process, the
+intake consumer in one worker process, SQLite; ``--workers 0`` for a single process). Its figure
 is end to end: alerts accepted during the load window divided by the time until the
 last of them is committed (``rmm_intake`` rows), which includes draining the backlog.
 The alerts spread over 50 devices of 3 customers (a storm: mostly attach to tasks).
@@ -217,7 +218,10 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument(
-        "--workers", type=int, default=0, help="intake worker processes (atlas-hub run --workers)"
+        "--workers",
+        type=int,
+        default=1,
+        help="intake worker processes (atlas-hub run --workers; 1 as run starts by default)",
     )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
