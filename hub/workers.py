@@ -29,6 +29,8 @@ log = get_logger("hub.workers")
 
 #: how long a worker gets to finish its batch after SIGTERM before it is killed
 STOP_SECONDS = 6.0
+#: the pid of the ``run`` process that started a worker (a worker stops without it)
+PARENT_ENV = "ATLAS_WORKER_PARENT"
 
 
 def worker_command(settings: Settings, nats_url: str) -> list[str]:
@@ -58,7 +60,7 @@ class WorkerPool:
             self._tasks.append(asyncio.create_task(self._supervise(slot)))
 
     async def _spawn(self, slot: int) -> None:
-        env = {**os.environ, "ATLAS_WORKER_SLOT": str(slot)}
+        env = {**os.environ, "ATLAS_WORKER_SLOT": str(slot), PARENT_ENV: str(os.getpid())}
         proc = await asyncio.create_subprocess_exec(*self.command, env=env)
         self.procs[slot] = proc
         log.info("worker_started", slot=slot, pid=proc.pid)
@@ -93,26 +95,57 @@ class WorkerPool:
 
 
 async def run_worker(settings: Settings) -> int:
-    """A worker process: start the hub in the ``worker`` role, stop on SIGINT/SIGTERM."""
+    """A worker process: start the hub in the ``worker`` role, stop on SIGINT/SIGTERM.
+
+    Also stops when its ``run`` process is gone, even while still starting, and never
+    outlives a stop that hangs (NATS died with the ``run`` process, say) by more than
+    ``STOP_SECONDS``: an orphaned worker must not linger.
+    """
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    hub = Hub(settings)
-    await hub.start()
-    log.info("worker_ready", pid=os.getpid())
     orphan_watch = asyncio.create_task(_stop_when_orphaned(stop))
+    hub = Hub(settings)
+    starting = asyncio.create_task(hub.start())
+    stopping = asyncio.create_task(stop.wait())
+    await asyncio.wait({starting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    code = 0
+    if starting.done() and starting.exception() is None:
+        log.info("worker_ready", pid=os.getpid())
+        await stopping
+    elif starting.done():
+        log.error("worker_start_failed", error=repr(starting.exception()))
+        code = 1
+    else:
+        starting.cancel()  # still connecting (its NATS may be gone with the run process)
+        await asyncio.wait({starting}, timeout=STOP_SECONDS)
+        if not starting.done():
+            _give_up("start")
+    orphan_watch.cancel()
+    stopping.cancel()
     try:
-        await stop.wait()
-    finally:
-        orphan_watch.cancel()
-        await hub.stop()
-    return 0
+        await asyncio.wait_for(hub.stop(), STOP_SECONDS)
+    except TimeoutError:
+        _give_up("stop")
+    return code
+
+
+def _give_up(what: str) -> None:
+    """End the process now: a hung shutdown must not leave it running."""
+    log.error("worker_exit_forced", during=what, seconds=STOP_SECONDS)
+    os._exit(1)  # nothing is lost: what was not acknowledged is redelivered
 
 
 async def _stop_when_orphaned(stop: asyncio.Event) -> None:
-    """Stop when the ``run`` process is gone (killed with SIGKILL, it cannot tell us)."""
-    parent = os.getppid()
+    """Stop when the ``run`` process is gone (killed with SIGKILL, it cannot tell us).
+
+    The parent is named by the pool, not read at start-up: a ``run`` process killed while
+    its worker was still importing would otherwise look like the worker's parent was
+    init all along.
+    """
+    named = os.environ.get(PARENT_ENV, "")
+    parent = int(named) if named.isdigit() else os.getppid()
     # no event tells a process its parent died: poll (once a second costs nothing)
     while os.getppid() == parent:  # noqa: ASYNC110
         await asyncio.sleep(1.0)

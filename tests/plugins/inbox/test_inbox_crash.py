@@ -144,3 +144,22 @@ def test_sigkill_during_burst_loses_and_duplicates_nothing(tmp_path: Path) -> No
                 proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 proc.kill()
+    # the worker of the SIGKILLed run process stopped by itself (no orphan left behind)
+    deadline = time.monotonic() + 20
+    while _workers_of(home) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert _workers_of(home) == [], "an orphaned intake worker is still running"
+
+
+def _workers_of(home: Path) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"hub.cli\0worker\0" in cmdline and str(home).encode() in cmdline:
+            found.append(int(entry.name))
+    return found
