@@ -205,8 +205,8 @@ class Bus:
                 await asyncio.sleep(0.5)
                 continue
             me = asyncio.current_task()
-            if me is not None:
-                self._busy.add(me)
+            assert me is not None  # this loop runs as a task
+            self._busy.add(me)
             try:
                 await handler(msgs)
             except asyncio.CancelledError:
@@ -217,7 +217,7 @@ class Bus:
                 bound.exception("batch_handler_failed", count=len(msgs))
                 await asyncio.sleep(1.0)
             finally:
-                self._busy.discard(me)  # type: ignore[arg-type]
+                self._busy.discard(me)
 
     async def dead_letter(self, msg: Msg, reason: str) -> None:
         """Keep an item a consumer gave up on, then terminate its delivery."""

@@ -13,10 +13,10 @@ rows go through piccolo in a transaction: one behaviour, two speeds.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 from piccolo.columns.defaults.base import Default
 from piccolo.table import Table
@@ -24,6 +24,8 @@ from piccolo.utils.sql_values import convert_to_sql_value
 
 from hub.db.engine import current_engine, write_transaction
 from hub.db.sqlite_pool import PooledSQLiteEngine
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -69,35 +71,56 @@ def _args(row: Row, columns: tuple[Any, ...], parent_id: int | None) -> list[Any
     return args
 
 
-def _write(db: sqlite3.Connection, first: Row, rest: Sequence[Row]) -> int:
-    sql, columns = _statement(first.table, True)
+def _atomically(db: sqlite3.Connection, work: Callable[[], T]) -> T:
+    """``work()`` between ``BEGIN IMMEDIATE`` and ``COMMIT``, rolled back if it raises."""
     try:
         db.execute("BEGIN IMMEDIATE")
-        found = db.execute(sql, _args(first, columns, None)).fetchone()
-        new_id = int(found["id"] if isinstance(found, dict) else found[0])
-        for row in rest:
-            sql, columns = _statement(row.table, False)
-            db.execute(sql, _args(row, columns, new_id))
+        result = work()
         db.execute("COMMIT")
     except BaseException:
         if db.in_transaction:
             db.execute("ROLLBACK")
         raise
-    return new_id
+    return result
+
+
+def _write_family(db: sqlite3.Connection, first: Row, rest: Sequence[Row]) -> int:
+    def work() -> int:
+        sql, columns = _statement(first.table, True)
+        found = db.execute(sql, _args(first, columns, None)).fetchone()
+        pk = first.table._meta.primary_key._meta.db_column_name
+        new_id = int(found[pk] if isinstance(found, dict) else found[0])
+        for row in rest:
+            sql, columns = _statement(row.table, False)
+            db.execute(sql, _args(row, columns, new_id))
+        return new_id
+
+    return _atomically(db, work)
 
 
 def _write_many(
     db: sqlite3.Connection, table: type[Table], rows: Sequence[dict[str, Any]], ignore: bool
 ) -> None:
     sql, columns = _statement(table, False, ignore)
-    try:
-        db.execute("BEGIN IMMEDIATE")
-        db.executemany(sql, [_args(Row(table, values), columns, None) for values in rows])
-        db.execute("COMMIT")
-    except BaseException:
-        if db.in_transaction:
-            db.execute("ROLLBACK")
-        raise
+    args = [_args(Row(table, values), columns, None) for values in rows]
+    _atomically(db, lambda: db.executemany(sql, args))
+
+
+def _one_trip_engine() -> PooledSQLiteEngine | None:
+    """The engine when the write can take one trip: SQLite, no transaction already open
+    (one that is must be joined, so the write goes through piccolo)."""
+    engine = current_engine()
+    if isinstance(engine, PooledSQLiteEngine) and engine.current_transaction.get() is None:
+        return engine
+    return None
+
+
+async def _on_writer(engine: PooledSQLiteEngine, fn: Callable[..., T], *args: Any) -> T:
+    """``fn(connection, *args)`` in the SQLite writer thread, holding the write lock."""
+    async with engine._write_lock:
+        connection = await engine._writer()
+        result: T = await connection._execute(fn, connection._conn, *args)
+        return result
 
 
 async def insert_many(
@@ -110,12 +133,10 @@ async def insert_many(
     """
     if not rows:
         return
-    engine = current_engine()
-    if isinstance(engine, PooledSQLiteEngine) and engine.current_transaction.get() is None:
-        async with engine._write_lock:
-            connection = await engine._writer()
-            await connection._execute(_write_many, connection._conn, table, rows, ignore_conflicts)
-            return
+    engine = _one_trip_engine()
+    if engine is not None:
+        await _on_writer(engine, _write_many, table, rows, ignore_conflicts)
+        return
     async with write_transaction():
         query = table.insert(*[table(**values) for values in rows])
         if ignore_conflicts:
@@ -129,11 +150,9 @@ async def insert_family(first: Row, rest: Sequence[Row] = ()) -> int:
     Returns the first row's id. Constraint errors are the driver's own
     (``sqlite3.IntegrityError`` / asyncpg's), as with a piccolo insert.
     """
-    engine = current_engine()
-    if isinstance(engine, PooledSQLiteEngine) and engine.current_transaction.get() is None:
-        async with engine._write_lock:
-            connection = await engine._writer()
-            return int(await connection._execute(_write, connection._conn, first, rest))
+    engine = _one_trip_engine()
+    if engine is not None:
+        return await _on_writer(engine, _write_family, first, rest)
     async with write_transaction():
         pk = first.table._meta.primary_key
         inserted = await first.table.insert(first.table(**first.values)).returning(pk)

@@ -113,6 +113,30 @@ async def team_names() -> list[str]:
     return [r["name"] for r in await Team.select(Team.name).order_by(Team.name)]
 
 
+#: the customer columns a triage context is made of (see :func:`context_from_row`)
+CONTEXT_COLUMNS = (
+    Customer.name,
+    Customer.sla_tier.name.as_alias("tier"),
+    Customer.sla_tier.priority_floor.as_alias("floor"),
+)
+
+
+def context_from_row(
+    row: dict[str, Any] | None, *, vip: bool = False, teams: list[str]
+) -> TriageContext:
+    """The triage context of a customer row read with :data:`CONTEXT_COLUMNS` (or none)."""
+    if row is None:
+        return TriageContext(teams=teams, vip=vip)
+    floor = row.get("floor") or "low"
+    return TriageContext(
+        customer_name=row["name"],
+        sla_tier=row.get("tier"),
+        tier_floor=floor if floor in PRIORITIES else "low",
+        vip=vip,
+        teams=teams,
+    )
+
+
 async def customer_context(
     customer_id: int | None, *, vip: bool = False, teams: list[str] | None = None
 ) -> TriageContext:
@@ -121,27 +145,10 @@ async def customer_context(
     An unknown (or ``None``) customer gives a context with only the teams.
     """
     names = teams if teams is not None else await team_names()
-    if customer_id is None:
-        return TriageContext(teams=names, vip=vip)
-    row = (
-        await Customer.select(
-            Customer.name,
-            Customer.sla_tier.name.as_alias("tier"),
-            Customer.sla_tier.priority_floor.as_alias("floor"),
-        )
-        .where(Customer.id == customer_id)
-        .first()
-    )
-    if row is None:
-        return TriageContext(teams=names, vip=vip)
-    floor = row.get("floor") or "low"
-    return TriageContext(
-        customer_name=row["name"],
-        sla_tier=row.get("tier"),
-        tier_floor=floor if floor in PRIORITIES else "low",
-        vip=vip,
-        teams=names,
-    )
+    row = None
+    if customer_id is not None:
+        row = await Customer.select(*CONTEXT_COLUMNS).where(Customer.id == customer_id).first()
+    return context_from_row(row, vip=vip, teams=names)
 
 
 async def assignment(team: str, technician_id: int | None) -> dict[str, int | None]:
@@ -166,3 +173,15 @@ async def routed_assignment(result: TriageResult) -> dict[str, int | None]:
     team = str(result.team.value) if result.team else ""
     tech = result.technician_id.value if result.technician_id else None
     return await assignment(team, tech if isinstance(tech, int) else None)
+
+
+async def route_item(
+    pm: PluginManager, item: TriageItem, *, vip: bool = False
+) -> dict[str, int | None]:
+    """Triage ``item`` in its customer's context and return the assignee fields it routes to.
+
+    For intake that only takes the queue from triage (portal requests, alerts): the
+    item's own priority and category stand.
+    """
+    context = await customer_context(item.customer_id, vip=vip)
+    return await routed_assignment(await run_triage(pm, item, context))

@@ -81,11 +81,11 @@ async def hub_startup(hub: Any) -> None:
     )
     hub.state[STATE_KEY] = runtime
     await numbering.ensure_series()
-    # our own consume call (not hub_intake_subjects) to let the handler, not the
-    # consumer's delivery cap, decide when a job is given up (max_deliver -1)
     if not hub.settings.consumes:
         log.info("billing_started", sinks=sorted(runtime.sinks), consumer="worker process")
         return
+    # our own consume call (not hub_intake_subjects) to let the handler, not the
+    # consumer's delivery cap, decide when a job is given up (max_deliver -1)
     await hub.bus_required.consume(
         exports.SUBJECT_PREFIX + ">",
         CONSUMER,

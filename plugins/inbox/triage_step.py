@@ -20,7 +20,13 @@ from hub.db.tables import Customer
 from hub.plugins import PluginManager
 from hub.schemas.common import normalise_email
 from hub.services.customers import CustomerMatch, match_sender, match_senders
-from hub.services.triage import TriageResult, customer_context, run_triage, team_names
+from hub.services.triage import (
+    CONTEXT_COLUMNS,
+    TriageResult,
+    context_from_row,
+    run_triage,
+    team_names,
+)
 
 DEFAULT_PRIORITY = "normal"
 
@@ -76,15 +82,15 @@ class TriageCache:
 
     async def context(self, customer_id: int | None, vip: bool) -> TriageContext:
         if customer_id not in self._contexts:
-            base = await customer_context(customer_id, teams=await self.teams())
-            settings: dict[str, Any] = {}
-            if customer_id is not None and base.customer_name is not None:
+            row = None
+            if customer_id is not None:
                 row = (
-                    await Customer.select(Customer.settings)
+                    await Customer.select(*CONTEXT_COLUMNS, Customer.settings)
                     .where(Customer.id == customer_id)
                     .first()
                 )
-                settings = msgspec.json.decode((row or {}).get("settings") or "{}")
+            base = context_from_row(row, teams=await self.teams())
+            settings = msgspec.json.decode((row or {}).get("settings") or "{}")
             self._contexts[customer_id] = (base, settings)
         base, _ = self._contexts[customer_id]
         return msgspec.structs.replace(base, vip=vip)

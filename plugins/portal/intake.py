@@ -21,7 +21,7 @@ from hub.runtime import Hub
 from hub.schemas.tasks import TaskCreate
 from hub.services import messages, tasks
 from hub.services.context import Actor
-from hub.services.triage import customer_context, routed_assignment, run_triage
+from hub.services.triage import route_item
 from plugins.portal.mail import confirmation_mail, publish_mail
 from plugins.portal.settings import PortalSettings
 from plugins.portal.submissions import SUBJECT, Submission
@@ -68,7 +68,6 @@ async def _route(hub: Hub, item: Submission) -> dict[str, int | None]:
     allowed list); triage only picks the queue, as it does for mail.
     """
     contact = await Contact.select(Contact.vip).where(Contact.id == item.contact_id).first()
-    context = await customer_context(item.customer_id, vip=bool(contact and contact["vip"]))
     triage_item = TriageItem(
         kind="portal",
         subject=item.subject,
@@ -78,7 +77,7 @@ async def _route(hub: Hub, item: Submission) -> dict[str, int | None]:
         contact_id=item.contact_id,
         received_at=item.submitted_at,
     )
-    return await routed_assignment(await run_triage(hub.pm, triage_item, context))
+    return await route_item(hub.pm, triage_item, vip=bool(contact and contact["vip"]))
 
 
 def _description(item: Submission) -> str:

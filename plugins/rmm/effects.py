@@ -23,7 +23,7 @@ from hub.schemas.tasks import TaskCreate
 from hub.services import audit, tasks
 from hub.services.context import Actor
 from hub.services.task_rows import load_row
-from hub.services.triage import customer_context, routed_assignment, run_triage
+from hub.services.triage import route_item
 from plugins.rmm.alerts import NormalizedAlert
 from plugins.rmm.correlation import PRIORITY_ORDER, Decision, TaskSnapshot, priority_for
 from plugins.rmm.tables import RmmTask
@@ -103,8 +103,7 @@ async def _route(batch: Batch, ctx: AlertContext, title: str, description: str) 
         alert_severity=ctx.alert.severity,
         received_at=_arrived(ctx.alert),
     )
-    context = await customer_context(ctx.customer_id)
-    return await routed_assignment(await run_triage(batch.pm, item, context))
+    return await route_item(batch.pm, item)
 
 
 async def _create(batch: Batch, ctx: AlertContext, *, storm: bool) -> int:

@@ -16,6 +16,7 @@ from plugins.portal.submissions import Submission
 from tests.conftest import Keys
 from tests.hub.api.helpers import post
 from tests.plugins.portal.conftest import OTHERS_OFF, PORTAL, Mailbox, World
+from tests.plugins.triage.hub_helpers import ACCESS_BODY, ACCESS_SUBJECT
 
 
 @pytest.fixture
@@ -24,14 +25,15 @@ def plugin_config() -> dict[str, dict[str, Any]]:
     return {**OTHERS_OFF, "triage": {}, "portal": dict(PORTAL)}
 
 
-def _submission(world: World, key: str, subject: str, description: str) -> Submission:
+def _access_request(world: World, key: str) -> Submission:
+    """A locked-out contact's request: the shipped model reads it as Access."""
     return Submission(
         submission_id=f"portal-1-{key:0>32}",
         contact_id=world.alice["id"],
         customer_id=world.acme["id"],
         contact_email="alice@acme.example",
-        subject=subject,
-        description=description,
+        subject=ACCESS_SUBJECT,
+        description=ACCESS_BODY,
         priority="normal",
         category="Other",
         affected="",
@@ -51,12 +53,7 @@ async def test_access_request_is_routed_to_the_service_desk_technician(
     hub: Hub, client: httpx.AsyncClient, keys: Keys, world: World, mailbox: Mailbox
 ) -> None:
     teams = await _teams(client, keys.admin_h, world)
-    item = _submission(
-        world,
-        "a",
-        "Password reset needed",
-        "I am locked out of my account and cannot log in, please reset my password.",
-    )
+    item = _access_request(world, "a")
     task_id = await process(hub, parse_settings({}), item)
     task = await Task.select().where(Task.id == task_id).first()
     assert task["assignee_team"] == teams["desk"]["id"]
@@ -69,12 +66,7 @@ async def test_request_routed_to_a_team_that_does_not_exist_is_unassigned(
     hub: Hub, client: httpx.AsyncClient, keys: Keys, world: World, mailbox: Mailbox
 ) -> None:
     # no teams at all: triage can only send the request to its review queue
-    item = _submission(
-        world,
-        "b",
-        "Password reset needed",
-        "I am locked out of my account and cannot log in, please reset my password.",
-    )
+    item = _access_request(world, "b")
     task_id = await process(hub, parse_settings({}), item)
     task = await Task.select().where(Task.id == task_id).first()
     assert task["assignee_team"] is None and task["assignee_technician"] is None
