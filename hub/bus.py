@@ -18,6 +18,7 @@ acknowledged only after the handler committed it, so a crash means redelivery.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
@@ -255,6 +256,9 @@ class Bus:
             try:
                 await asyncio.wait_for(self.nc.drain(), 2.0)
             except Exception:
-                await self.nc.close()
+                # not drainable (reconnecting to a server that is gone): close what is left;
+                # the socket may already be lost, which is no reason to fail a shutdown
+                with contextlib.suppress(Exception):
+                    await self.nc.close()
         self.nc = None
         self._js = None

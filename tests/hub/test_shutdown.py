@@ -51,3 +51,20 @@ async def test_pool_with_a_connection_never_released_still_closes(
     await asyncio.wait_for(db.stop(engine), 10)  # without the bound: waits for ever
     assert engine.pool is None
     assert lost._con is None  # the proxy was detached: its connection is gone
+
+
+async def test_close_while_the_server_is_gone_does_not_raise(tmp_path: Path) -> None:
+    server = EmbeddedNats(tmp_path / "nats")
+    url = await server.start()
+    bus = Bus(url)
+    await bus.connect()
+    await bus.consume("hub.in.test.gone", "gone-test", lambda msgs: asyncio.sleep(0), batch=10)
+    await server.stop()
+    assert bus.nc is not None
+    for _ in range(100):  # the client notices the lost socket and starts reconnecting
+        if bus.nc.is_reconnecting or bus.nc.is_connecting:
+            break
+        await asyncio.sleep(0.05)
+    assert bus.nc.is_reconnecting or bus.nc.is_connecting
+    await asyncio.wait_for(bus.close(), 10)  # drain() refuses while reconnecting
+    assert bus.nc is None
