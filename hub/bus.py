@@ -33,6 +33,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, RetentionPolic
 from nats.js.errors import NotFoundError
 
 from hub.errors import Unavailable
+from hub.event_publisher import EventPublisher
 from hub.logs import get_logger
 
 #: how long close() lets consumers finish the batch in hand before cancelling them
@@ -71,6 +72,7 @@ class Bus:
         self._busy: set[asyncio.Task[Any]] = set()
         self._subs: list[Any] = []
         self._stopping = asyncio.Event()
+        self.events = EventPublisher(self)
 
     @property
     def js(self) -> JetStreamContext:
@@ -145,16 +147,14 @@ class Bus:
         return int(ack.seq)
 
     async def publish_event(self, subject: str, event: Any) -> None:
-        """Publish an event (a msgspec Struct or dict); failures are logged, not raised.
+        """Queue an event (a msgspec Struct, dict or bytes) for publishing; returns at once.
 
-        Events follow a committed change: losing the database write is impossible at this
-        point, so a bus outage must not turn a successful request into an error.
+        Events follow a committed change: the change is safe, so the caller must not wait
+        for (or fail on) the bus. :class:`hub.event_publisher.EventPublisher` publishes
+        in the background, retries what was not acknowledged, and keeps the order.
         """
         data = event if isinstance(event, bytes) else msgspec.json.encode(event)
-        try:
-            await self.publish_durable(subject, data, timeout=2.0)
-        except Unavailable as exc:
-            log.warning("event_not_published", subject=subject, error=exc.detail)
+        self.events.submit(subject, data)
 
     async def consume(
         self,
@@ -233,6 +233,7 @@ class Bus:
         # one still busy after the grace period is cancelled (its messages are unacked,
         # so they are redelivered on the next start)
         self._stopping.set()
+        await self.events.close()
         busy = [t for t in self._tasks if t in self._busy]  # idle ones only wait in fetch
         if busy:
             await asyncio.wait(busy, timeout=CLOSE_GRACE_SECONDS)

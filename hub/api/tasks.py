@@ -55,7 +55,7 @@ class TaskController(Controller):
         )
         return await task_queries.list_tasks(f, sort=sort, limit=limit, cursor=cursor)
 
-    @post(operation_id="createTask", guards=[ANY_ROLE])
+    @post(operation_id="createTask")
     async def create_task(
         self, request: Request[Any, Any, Any], hub: NamedDependency[Hub], data: JSONBody[TaskCreate]
     ) -> Response[Task]:
@@ -69,7 +69,7 @@ class TaskController(Controller):
         task = to_out(await load_row(task_id))
         return Response(task, headers={"ETag": etag(task.version)})
 
-    @patch("/{task_id:int}", operation_id="updateTask", guards=[ANY_ROLE])
+    @patch("/{task_id:int}", operation_id="updateTask")
     async def update_task(
         self,
         request: Request[Any, Any, Any],

@@ -18,7 +18,7 @@ from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 from piccolo.table import Table
 
-from hub.db.sqlite_pool import PooledSQLiteEngine
+from hub.db.sqlite_inline import InlineSQLiteEngine
 from hub.errors import Unavailable
 from hub.logs import get_logger
 
@@ -45,7 +45,7 @@ def make_engine(database_url: str | None, sqlite_path: Path) -> Engine:
     path.parent.mkdir(parents=True, exist_ok=True)
     _enable_wal(path)
     # timeout: wait for a competing writer (another process) instead of failing at once
-    return PooledSQLiteEngine(path=str(path), timeout=30)
+    return InlineSQLiteEngine(path=str(path), timeout=30)
 
 
 def _enable_wal(path: Path) -> None:
@@ -120,7 +120,7 @@ async def stop(engine: Engine) -> None:
             if pool is not None:
                 pool.terminate()
             engine.pool = None
-    elif isinstance(engine, PooledSQLiteEngine):
+    elif isinstance(engine, InlineSQLiteEngine):
         await engine.close()
 
 

@@ -1,10 +1,10 @@
-"""Rows written in one trip to the SQLite writer: a row and its children, or a batch.
+"""Rows written in one go on the SQLite writer: a row and its children, or a batch.
 
 A piccolo transaction on SQLite is ``BEGIN IMMEDIATE``, one statement per insert and
-``COMMIT``: each a hop to the writer's thread and back through a busy event loop, all
-while holding the one write lock. Under concurrent task creation the lock, not the CPU,
-was the limit (measured: the event loop half idle at 405 creates/s). Here the whole
-transaction runs in the writer thread in one call, so the lock is held for one hop.
+``COMMIT``, each built by piccolo's query machinery and awaited on its own. Here the rows
+are prepared statements run as one unit of the engine's group commit (see
+:mod:`hub.db.group_commit`): all or nothing, committed with the other writes of the
+moment.
 
 On PostgreSQL, or inside a transaction already open (the write must join it), the same
 rows go through piccolo in a transaction: one behaviour, two speeds.
@@ -13,19 +13,20 @@ rows go through piccolo in a transaction: one behaviour, two speeds.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
 from functools import cache
-from typing import Any, TypeVar
+from typing import Any
 
 from piccolo.columns.defaults.base import Default
 from piccolo.table import Table
 from piccolo.utils.sql_values import convert_to_sql_value
 
 from hub.db.engine import current_engine, write_transaction
-from hub.db.sqlite_pool import PooledSQLiteEngine
-
-T = TypeVar("T")
+from hub.db.sqlite_inline import InlineSQLiteEngine
 
 
 @dataclass(frozen=True)
@@ -40,10 +41,39 @@ class Row:
     parent_id_column: str | None = None
 
 
+#: values SQLite takes as they are (convert_to_sql_value returns them unchanged)
+_PLAIN = frozenset({str, int, float, bool, type(None), bytes, datetime, date, Decimal})
+
+
+@dataclass(frozen=True)
+class _Column:
+    """How one column of an insert gets its value (planned once per table)."""
+
+    name: str
+    column: Any
+    constant: Any  # the converted default, when it is a constant
+    computed: bool  # the default is computed per row (e.g. TimestamptzNow)
+
+    def default(self) -> Any:
+        if not self.computed:
+            return self.constant
+        value = self.column.get_default_value()
+        if isinstance(value, Default):  # e.g. TimestamptzNow: as piccolo's Table() does
+            value = value.python()
+        return convert_to_sql_value(value, self.column)
+
+
+def _plan_column(column: Any) -> _Column:
+    raw = getattr(column, "default", ...)
+    computed = isinstance(raw, Default) or (callable(raw) and not isinstance(raw, Enum))
+    constant = None if computed else convert_to_sql_value(column.get_default_value(), column)
+    return _Column(column._meta.name, column, constant, computed)
+
+
 @cache
 def _statement(
     table: type[Table], returning: bool, ignore_conflicts: bool = False
-) -> tuple[str, tuple[Any, ...]]:
+) -> tuple[str, tuple[_Column, ...]]:
     columns = tuple(c for c in table._meta.columns if not c._meta.primary_key)
     names = ", ".join(f'"{c._meta.db_column_name}"' for c in columns)
     marks = ", ".join("?" for _ in columns)
@@ -52,75 +82,44 @@ def _statement(
         sql += " ON CONFLICT DO NOTHING"
     if returning:
         sql += f' RETURNING "{table._meta.primary_key._meta.db_column_name}"'
-    return sql, columns
+    return sql, tuple(_plan_column(c) for c in columns)
 
 
-def _args(row: Row, columns: tuple[Any, ...], parent_id: int | None) -> list[Any]:
+def _args(row: Row, columns: tuple[_Column, ...], parent_id: int | None) -> list[Any]:
     args = []
-    for column in columns:
-        name = column._meta.name
+    values = row.values
+    for planned in columns:
+        name = planned.name
         if name == row.parent_id_column:
-            value: Any = parent_id
-        elif name in row.values:
-            value = row.values[name]
+            args.append(parent_id)
+        elif name in values:
+            value = values[name]
+            args.append(
+                value if type(value) in _PLAIN else convert_to_sql_value(value, planned.column)
+            )
         else:
-            value = column.get_default_value()
-            if isinstance(value, Default):  # e.g. TimestamptzNow: as piccolo's Table() does
-                value = value.python()
-        args.append(convert_to_sql_value(value, column))
+            args.append(planned.default())
     return args
 
 
-def _atomically(db: sqlite3.Connection, work: Callable[[], T]) -> T:
-    """``work()`` between ``BEGIN IMMEDIATE`` and ``COMMIT``, rolled back if it raises."""
-    try:
-        db.execute("BEGIN IMMEDIATE")
-        result = work()
-        db.execute("COMMIT")
-    except BaseException:
-        if db.in_transaction:
-            db.execute("ROLLBACK")
-        raise
-    return result
-
-
 def _write_family(db: sqlite3.Connection, first: Row, rest: Sequence[Row]) -> int:
-    def work() -> int:
-        sql, columns = _statement(first.table, True)
-        found = db.execute(sql, _args(first, columns, None)).fetchone()
-        pk = first.table._meta.primary_key._meta.db_column_name
-        new_id = int(found[pk] if isinstance(found, dict) else found[0])
-        for row in rest:
-            sql, columns = _statement(row.table, False)
-            db.execute(sql, _args(row, columns, new_id))
-        return new_id
-
-    return _atomically(db, work)
+    sql, columns = _statement(first.table, True)
+    found = db.execute(sql, _args(first, columns, None)).fetchone()
+    pk = first.table._meta.primary_key._meta.db_column_name
+    new_id = int(found[pk] if isinstance(found, dict) else found[0])
+    for row in rest:
+        sql, columns = _statement(row.table, False)
+        db.execute(sql, _args(row, columns, new_id))
+    return new_id
 
 
-def _write_many(
-    db: sqlite3.Connection, table: type[Table], rows: Sequence[dict[str, Any]], ignore: bool
-) -> None:
-    sql, columns = _statement(table, False, ignore)
-    args = [_args(Row(table, values), columns, None) for values in rows]
-    _atomically(db, lambda: db.executemany(sql, args))
-
-
-def _one_trip_engine() -> PooledSQLiteEngine | None:
-    """The engine when the write can take one trip: SQLite, no transaction already open
+def _one_trip_engine() -> InlineSQLiteEngine | None:
+    """The engine when the write can go in one call: SQLite, no transaction already open
     (one that is must be joined, so the write goes through piccolo)."""
     engine = current_engine()
-    if isinstance(engine, PooledSQLiteEngine) and engine.current_transaction.get() is None:
+    if isinstance(engine, InlineSQLiteEngine) and engine.current_transaction.get() is None:
         return engine
     return None
-
-
-async def _on_writer(engine: PooledSQLiteEngine, fn: Callable[..., T], *args: Any) -> T:
-    """``fn(connection, *args)`` in the SQLite writer thread, holding the write lock."""
-    async with engine._write_lock:
-        connection = await engine._writer()
-        result: T = await connection._execute(fn, connection._conn, *args)
-        return result
 
 
 async def insert_many(
@@ -135,7 +134,9 @@ async def insert_many(
         return
     engine = _one_trip_engine()
     if engine is not None:
-        await _on_writer(engine, _write_many, table, rows, ignore_conflicts)
+        sql, columns = _statement(table, False, ignore_conflicts)
+        args = [_args(Row(table, values), columns, None) for values in rows]
+        await engine.write(lambda db: db.executemany(sql, args))
         return
     async with write_transaction():
         query = table.insert(*[table(**values) for values in rows])
@@ -152,7 +153,7 @@ async def insert_family(first: Row, rest: Sequence[Row] = ()) -> int:
     """
     engine = _one_trip_engine()
     if engine is not None:
-        return await _on_writer(engine, _write_family, first, rest)
+        return await engine.write(lambda db: _write_family(db, first, rest))
     async with write_transaction():
         pk = first.table._meta.primary_key
         inserted = await first.table.insert(first.table(**first.values)).returning(pk)

@@ -105,15 +105,19 @@ class Device(Table, tablename="device"):
 
 
 class Task(Table, tablename="task"):
-    customer = ForeignKey(references=Customer, index=True)
+    """A unit of work. Indexes: the composite queue indexes of the migrations (filter,
+    sort key, id) plus ``source``, ``milestone_id``, ``parent_task_id`` and
+    ``resolution_due_at``; the single-column ones they cover were dropped."""
+
+    customer = ForeignKey(references=Customer)
     title = Varchar(length=500)
     description = Text(default="")
-    priority = Varchar(length=16, index=True)
+    priority = Varchar(length=16)
     # 0 critical .. 3 low: sortable
-    priority_rank = Integer(default=2, index=True)
-    status = Varchar(length=32, index=True, default="open")
-    assignee_technician = ForeignKey(references=Technician, null=True, index=True)
-    assignee_team = ForeignKey(references=Team, null=True, index=True)
+    priority_rank = Integer(default=2)
+    status = Varchar(length=32, default="open")
+    assignee_technician = ForeignKey(references=Technician, null=True)
+    assignee_team = ForeignKey(references=Team, null=True)
     source = Varchar(length=64, default="manual", index=True)
     source_ref = Varchar(length=500, default="")
     # the stable intake key (Message-ID, alert fingerprint, submission id): unique
@@ -132,16 +136,16 @@ class Task(Table, tablename="task"):
     first_response_due_at = Timestamptz(null=True, default=None)
     resolution_due_at = Timestamptz(null=True, default=None, index=True)
     # the nearest unmet SLA due time (far future when none): the queue's default sort
-    queue_due_at = Timestamptz(index=True)
+    queue_due_at = Timestamptz()
     # when the breach monitor must look at this task next (warning or due); null = never
-    sla_next_check_at = Timestamptz(null=True, default=None, index=True)
+    sla_next_check_at = Timestamptz(null=True, default=None)
     sla = JSON(default="{}")
     touched_by_technician = Boolean(default=False)
     checklist_total = Integer(default=0)
     checklist_done = Integer(default=0)
     version = Integer(default=1)
     created_by = Varchar(length=200, default="")
-    created_at = Timestamptz(default=TimestamptzNow(), index=True)
+    created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
 
 

@@ -49,8 +49,7 @@ class _Statement:
             raw = sql if self.sqlite else _numbered_to_braces(sql, self.count)
             await self.table.raw(raw.replace("?", "{}"), *args)
         elif self.sqlite:
-            async with connection.execute(sql, args) as cursor:
-                await cursor.fetchall()
+            await connection.execute(sql, args)  # hub.db.sqlite_inline.InlineConnection
         else:
             await connection.execute(sql, *args)
 

@@ -79,3 +79,32 @@ async def test_insert_many_can_skip_rows_that_already_exist(hub: Hub) -> None:
         ("A", "a@msp.example"),
         ("B", "b@msp.example"),
     ]
+
+
+def test_planned_values_match_piccolos_own_conversion() -> None:
+    """The fast path of _args gives what piccolo's Table() + convert_to_sql_value give."""
+    from datetime import datetime
+
+    from piccolo.utils.sql_values import convert_to_sql_value
+
+    from hub.db.engine import all_tables
+    from hub.db.one_trip import _args, _statement
+    from hub.db.tables import Customer, Task
+
+    for table in all_tables():
+        _, planned = _statement(table, False)
+        ours = _args(Row(table, {}), planned, None)
+        instance = table()  # piccolo fills every default itself
+        for p, value in zip(planned, ours, strict=True):
+            expected = convert_to_sql_value(getattr(instance, p.name), p.column)
+            if isinstance(expected, datetime):  # "now" defaults: computed per row
+                assert isinstance(value, datetime) and abs(value - expected).total_seconds() < 5
+            else:
+                assert value == expected, (table.__name__, p.name)
+    _, planned = _statement(Task, False)
+    given = {"customer": Customer(id=7), "sla": {"a": 1}, "title": "t", "version": 3}
+    names = [p.name for p in planned]
+    by_name = dict(zip(names, _args(Row(Task, given), planned, None), strict=True))
+    assert by_name["customer"] == 7  # a Table instance becomes its key
+    assert by_name["sla"] in ('{"a":1}', '{"a": 1}')  # JSON from a dict
+    assert (by_name["title"], by_name["version"]) == ("t", 3)

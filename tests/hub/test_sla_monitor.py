@@ -128,7 +128,8 @@ async def test_paused_clock_does_not_breach(
 async def test_notices_survive_restart_and_catch_up_after_downtime(
     tmp_path: Path, database_url: str | None
 ) -> None:
-    settings = make_settings(tmp_path / "home", database_url)
+    # role "web": no background monitor of the hub's own races the explicit ticks
+    settings = make_settings(tmp_path / "home", database_url, role="web")
     hub = Hub(settings)
     await hub.start()
     try:
