@@ -50,7 +50,7 @@ def atlas_hub(extra_env: dict[str, str] | None = None) -> Iterator[tuple[str, Pa
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("ATLAS_")}
     env.update(extra_env or {})
-    env["ATLAS_LOG_LEVEL"] = "warning"
+    env.setdefault("ATLAS_LOG_LEVEL", "warning")
     proc = subprocess.Popen(
         [
             str(BIN),

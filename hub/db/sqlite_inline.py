@@ -51,8 +51,10 @@ from typing import Any, TypeVar
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
 
 from hub.db.group_commit import GroupCommitter
+from hub.logs import get_logger
 
 T = TypeVar("T")
+log = get_logger("hub.db")
 #: statements SQLite refuses inside a transaction: run alone, never grouped
 _OUTSIDE_TRANSACTIONS = re.compile(r"\s*(VACUUM|PRAGMA|BEGIN|COMMIT|END|ROLLBACK)\b", re.I)
 
@@ -279,6 +281,8 @@ class InlineSQLiteEngine(SQLiteEngine):
     async def close(self) -> None:
         """Close both connections (the engine can be used again afterwards)."""
         self.checkpointer.stop()
+        if self.group.commits:
+            log.info("sqlite_group_commits", commits=self.group.commits, units=self.group.units)
         for connection in (self._reader, self._writer.raw if self._writer else None):
             if connection is not None:
                 try:

@@ -95,6 +95,19 @@ async def sla_columns(
     }
 
 
+_TASK_NAMES = tuple(c._meta.name for c in Task._meta.columns)
+_SLA_NAMES = {
+    c: c._meta.name
+    for c in (
+        Task.sla,
+        Task.first_response_due_at,
+        Task.resolution_due_at,
+        Task.queue_due_at,
+        Task.sla_next_check_at,
+    )
+}
+
+
 def event_for(
     kind: str, row: dict[str, Any], actor: Actor, at: datetime, **changes: Any
 ) -> TaskEvent:
@@ -174,7 +187,7 @@ async def create_task(
         "updated_at": now,
     }
     sla_values = await sla_columns(hub, values, now, customer)
-    values.update({col._meta.name: v for col, v in sla_values.items()})
+    values.update({_SLA_NAMES[col]: v for col, v in sla_values.items()})
     created = audit.creation(actor.name, actor.channel, now, entity="task")
     try:
         task_id = await insert_family(Row(Task, values), [created])
@@ -186,7 +199,7 @@ async def create_task(
                 return existing
         raise
     # the row as stored, without reading it back
-    row = {c._meta.name: None for c in Task._meta.columns}
+    row = dict.fromkeys(_TASK_NAMES)
     row.update(
         values,
         id=task_id,
