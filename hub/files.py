@@ -33,14 +33,14 @@ class InvalidDigestError(ValueError):
 _tmp_counter = itertools.count()
 
 
-def _temporary_name(path: Path) -> str:
+def _temporary_name(folder: str, name: str) -> str:
     # unique per process, thread and call: no retry loop or random names (mkstemp's)
     unique = f"{os.getpid()}-{threading.get_ident()}-{next(_tmp_counter)}"
-    return f"{path.parent}/.{path.name[:16]}.tmp-{unique}"
+    return f"{folder}/.{name[:16]}.tmp-{unique}"
 
 
 def write_atomically(
-    path: Path, data: bytes, *, sync: bool = True, parent_exists: bool = False
+    path: Path | str, data: bytes, *, sync: bool = True, parent_exists: bool = False
 ) -> None:
     """Write ``data`` to ``path`` via a temporary file and a rename.
 
@@ -49,9 +49,10 @@ def write_atomically(
     knows it is there). Plain ``os`` calls: on these machines each system call costs
     ~15 µs, so a file object and ``mkstemp`` were most of a small file's cost.
     """
+    folder, name = os.path.split(os.fspath(path))
     if not parent_exists:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    tmp_name = _temporary_name(path)
+        os.makedirs(folder, exist_ok=True)
+    tmp_name = _temporary_name(folder, name)
     try:
         fd = os.open(tmp_name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         try:
@@ -68,10 +69,10 @@ def write_atomically(
             os.unlink(tmp_name)
         raise
     if sync:
-        _fsync_folder(path.parent)  # the rename is durable only once its folder is
+        _fsync_folder(folder)  # the rename is durable only once its folder is
 
 
-def _fsync_folder(folder: Path) -> None:
+def _fsync_folder(folder: Path | str) -> None:
     fd = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -116,6 +117,7 @@ class ContentStore:
         self.root = Path(root)
         #: fan-out folders known to exist (at most 65,536): no mkdir per stored file
         self._folders: set[str] = set()
+        self._root = os.fspath(self.root)
 
     def path(self, sha256: str) -> Path:
         """Where the blob for ``sha256`` lives (whether or not it exists).
@@ -133,8 +135,8 @@ class ContentStore:
         relying on it (batch writers fsync many files concurrently instead of one by one).
         A concurrent writer of the same digest writes equal bytes, so the race is benign.
         """
-        digest = hashlib.sha256(data).hexdigest()
-        target = self.path(digest)
+        digest = hashlib.sha256(data).hexdigest()  # a valid digest: no need to check it
+        target = f"{self._root}/{digest[:2]}/{digest[2:4]}/{digest}"
         if not os.path.exists(target):
             folder = digest[:4]
             write_atomically(target, data, sync=sync, parent_exists=folder in self._folders)
@@ -149,8 +151,7 @@ class ContentStore:
         pool, next to nothing for one ``syncfs``); elsewhere each file and each folder
         is fsynced (in parallel: the file system batches them).
         """
-        paths = {self.path(d) for d in digests}
-        if not paths:
+        if not digests:
             return
         if _syncfs is not None:
             fd = os.open(self.root, os.O_RDONLY)
@@ -161,6 +162,7 @@ class ContentStore:
             finally:
                 os.close(fd)
             return
+        paths = {self.path(d) for d in digests}
         targets = [*paths, *{p.parent for p in paths}]
         list(_fsync_pool().map(_fsync_folder, targets))  # a file opens like a folder
 

@@ -21,6 +21,8 @@ from enum import Enum
 from functools import cache
 from typing import Any
 
+import msgspec
+from piccolo.columns import JSON, JSONB
 from piccolo.columns.defaults.base import Default
 from piccolo.table import Table
 from piccolo.utils.sql_values import convert_to_sql_value
@@ -45,6 +47,10 @@ class Row:
 _PLAIN = frozenset({str, int, float, bool, type(None), bytes, datetime, date, Decimal})
 
 
+#: JSON for JSON columns given Python values: compact, as piccolo's dump_json (``default=str``)
+_to_json = msgspec.json.Encoder(enc_hook=str)
+
+
 @dataclass(frozen=True)
 class _Column:
     """How one column of an insert gets its value (planned once per table)."""
@@ -53,6 +59,14 @@ class _Column:
     column: Any
     constant: Any  # the converted default, when it is a constant
     computed: bool  # the default is computed per row (e.g. TimestamptzNow)
+    json: bool  # a JSON column: dicts and lists are encoded here, not by piccolo
+
+    def convert(self, value: Any) -> Any:
+        if type(value) in _PLAIN:
+            return value
+        if self.json and type(value) in (dict, list):
+            return _to_json.encode(value).decode()
+        return convert_to_sql_value(value, self.column)
 
     def default(self) -> Any:
         if not self.computed:
@@ -67,7 +81,7 @@ def _plan_column(column: Any) -> _Column:
     raw = getattr(column, "default", ...)
     computed = isinstance(raw, Default) or (callable(raw) and not isinstance(raw, Enum))
     constant = None if computed else convert_to_sql_value(column.get_default_value(), column)
-    return _Column(column._meta.name, column, constant, computed)
+    return _Column(column._meta.name, column, constant, computed, isinstance(column, JSON | JSONB))
 
 
 @cache
@@ -93,10 +107,7 @@ def _args(row: Row, columns: tuple[_Column, ...], parent_id: int | None) -> list
         if name == row.parent_id_column:
             args.append(parent_id)
         elif name in values:
-            value = values[name]
-            args.append(
-                value if type(value) in _PLAIN else convert_to_sql_value(value, planned.column)
-            )
+            args.append(planned.convert(values[name]))
         else:
             args.append(planned.default())
     return args

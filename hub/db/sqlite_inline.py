@@ -282,7 +282,7 @@ class InlineSQLiteEngine(SQLiteEngine):
         """Close both connections (the engine can be used again afterwards)."""
         self.checkpointer.stop()
         if self.group.commits:
-            log.info("sqlite_group_commits", commits=self.group.commits, units=self.group.units)
+            log.debug("sqlite_group_commits", commits=self.group.commits, units=self.group.units)
         for connection in (self._reader, self._writer.raw if self._writer else None):
             if connection is not None:
                 try:
