@@ -68,7 +68,7 @@ def _classify(line: str, in_code: bool) -> str:
         return MOBILE
     if is_attribution(line):
         return ATTRIB
-    if QUOTED_HEADER.match(line):
+    if ":" in line and QUOTED_HEADER.match(line):
         return HEADER
     if _is_quote(line):
         return QUOTE
