@@ -22,7 +22,7 @@ from functools import cache
 from typing import Any
 
 import msgspec
-from piccolo.columns import JSON, JSONB
+from piccolo.columns import JSON, JSONB, BigSerial, Serial
 from piccolo.columns.defaults.base import Default
 from piccolo.table import Table
 from piccolo.utils.sql_values import convert_to_sql_value
@@ -114,10 +114,17 @@ def _args(row: Row, columns: tuple[_Column, ...], parent_id: int | None) -> list
 
 
 def _write_family(db: sqlite3.Connection, first: Row, rest: Sequence[Row]) -> int:
-    sql, columns = _statement(first.table, True)
-    found = db.execute(sql, _args(first, columns, None)).fetchone()
-    pk = first.table._meta.primary_key._meta.db_column_name
-    new_id = int(found[pk] if isinstance(found, dict) else found[0])
+    pk = first.table._meta.primary_key
+    if isinstance(pk, Serial | BigSerial):  # INTEGER PRIMARY KEY: the rowid is the id
+        sql, columns = _statement(first.table, False)
+        cursor = db.execute(sql, _args(first, columns, None))
+        new_id = int(cursor.lastrowid or 0)
+        cursor.close()
+    else:
+        sql, columns = _statement(first.table, True)
+        found = db.execute(sql, _args(first, columns, None)).fetchone()
+        name = pk._meta.db_column_name
+        new_id = int(found[name] if isinstance(found, dict) else found[0])
     for row in rest:
         sql, columns = _statement(row.table, False)
         db.execute(sql, _args(row, columns, new_id))
