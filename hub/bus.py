@@ -84,6 +84,11 @@ class Bus:
     def connected(self) -> bool:
         return self.nc is not None and self.nc.is_connected
 
+    @property
+    def max_payload(self) -> int | None:
+        """The largest message the connected server takes (None while not connected)."""
+        return self.nc.max_payload if self.connected and self.nc is not None else None
+
     async def connect(self, timeout: float = 10.0) -> None:
         async def _on_disconnect() -> None:
             log.warning("nats_disconnected", url=self.url)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import ctypes
+import re
 import shutil
 import signal
 import socket
@@ -42,13 +43,40 @@ def _die_with_parent() -> None:
         pass
 
 
-class EmbeddedNats:
-    """A JetStream-enabled nats-server bound to loopback, data under ``store_dir``."""
+#: largest message the embedded server takes (nats-server's default is 1 MiB, less than
+#: much real mail with attachments; 64 MiB is its hard limit)
+MAX_PAYLOAD = 32 * 1024 * 1024
+#: what ``sync`` accepts: ``always`` or a duration such as ``100ms``, ``1s``, ``2m``
+SYNC_VALUES = re.compile(r"always|\d+(?:ms|s|m|h)")
 
-    def __init__(self, store_dir: Path, host: str = "127.0.0.1", port: int | None = None) -> None:
+
+class EmbeddedNats:
+    """A JetStream-enabled nats-server bound to loopback, data under ``store_dir``.
+
+    ``sync`` is JetStream's ``sync_interval``. nats-server's own default (two minutes)
+    acknowledges a publish before the data is on disk, so a power cut or kernel crash can
+    lose acknowledged messages; ``always`` (the hub's default) fsyncs every write before
+    the ack, which is what lets the SMTP receiver's ``250`` and a webhook's ``202`` mean
+    "on disk". The server takes messages up to :data:`MAX_PAYLOAD`. ``monitor_port``
+    opens nats-server's HTTP monitoring (``/varz``) on the same host.
+    """
+
+    def __init__(
+        self,
+        store_dir: Path,
+        host: str = "127.0.0.1",
+        port: int | None = None,
+        *,
+        sync: str = "always",
+        monitor_port: int | None = None,
+    ) -> None:
+        if not SYNC_VALUES.fullmatch(sync):
+            raise ValueError(f"sync must be 'always' or a duration like 1s, got {sync!r}")
         self.store_dir = store_dir
         self.host = host
         self.port = port
+        self.sync = sync
+        self.monitor_port = monitor_port
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -61,9 +89,18 @@ class EmbeddedNats:
         # (a system NATS may be there).
         self.port = self.port or free_port(self.host)
         log_file = self.store_dir / "nats-server.log"
+        config = self.store_dir / "nats-server.conf"
+        # quoted: the config parser reads a bare 2m as the number 2,000,000
+        config.write_text(
+            f'max_payload: {MAX_PAYLOAD}\njetstream {{\n  sync_interval: "{self.sync}"\n}}\n'
+        )
+        monitor = ["-m", str(self.monitor_port)] if self.monitor_port else []
         self.process = subprocess.Popen(
             [
                 str(server_binary()),
+                "-c",
+                str(config),
+                *monitor,
                 "-a",
                 self.host,
                 "-p",

@@ -57,7 +57,7 @@ class Hub:
             sla_caches.reset_caches()
             url = self.settings.nats_url
             if not url:
-                self.nats = EmbeddedNats(self.settings.nats_dir)
+                self.nats = EmbeddedNats(self.settings.nats_dir, sync=self.settings.nats_sync)
                 url = await self.nats.start()
                 self._stack.push_async_callback(self.nats.stop)
             self.bus = Bus(url)

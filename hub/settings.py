@@ -15,6 +15,8 @@ from typing import Any
 
 import msgspec
 
+from hub.nats_server import SYNC_VALUES
+
 
 class SettingsError(ValueError):
     """A setting has a value the hub cannot use."""
@@ -45,6 +47,8 @@ class Settings(msgspec.Struct, kw_only=True):
     http: HostPort = HostPort("127.0.0.1", 8080)
     smtp: HostPort = HostPort("127.0.0.1", 2525)
     nats_url: str | None = None
+    #: JetStream sync_interval of the embedded nats-server: ``always`` or a duration
+    nats_sync: str = "always"
     database_url: str | None = None
     log_format: str = "auto"  # auto | json | console
     log_level: str = "info"
@@ -160,11 +164,15 @@ def load_settings(
         raise SettingsError(f"workers must be between 0 and 16, got {count}")
     if role not in ("all", "web", "worker"):
         raise SettingsError(f"role must be all, web or worker, got {role!r}")
+    sync = _env("ATLAS_NATS_SYNC") or "always"
+    if not SYNC_VALUES.fullmatch(sync):
+        raise SettingsError(f"ATLAS_NATS_SYNC must be 'always' or a duration like 1s, got {sync!r}")
     return Settings(
         home=home_path,
         http=HostPort.parse(http or _env("ATLAS_HTTP") or "127.0.0.1:8080", "http"),
         smtp=HostPort.parse(smtp or _env("ATLAS_SMTP") or "127.0.0.1:2525", "smtp"),
         nats_url=nats_url or _env("ATLAS_NATS_URL"),
+        nats_sync=sync,
         database_url=db_url,
         plugins_config=cfg_path,
         plugins=plugins,

@@ -12,11 +12,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 from inbox_helpers import deliver, mail, rows, send_raw, smtp_port, wait_for
 
 from hub.bus import Bus
 from hub.db.tables import Task
+from hub.files import ContentStore
 from hub.runtime import Hub
 from plugins.inbox.config import InboxSettings
 from plugins.inbox.receiver import intake_key, start_receiver
@@ -155,3 +157,73 @@ async def test_atlas_hub_smtp_edge_process_feeds_the_hub(hub: Hub, tmp_path: Pat
         proc.terminate()
         await proc.wait()
     assert await deliver(hub, mail("x@y.example", "direct", "still fine")) == 250
+
+
+@pytest.mark.parametrize(
+    "arg",
+    [
+        "",
+        "<ann@acme.example>",
+        "<ann@acme.example> SIZE=1000 BODY=8BITMIME",
+        "ann@acme.example",
+        "<>",
+        "<@relay.example:ann@acme.example>",
+        '<"odd name"@acme.example>',
+        "<ann@acme.example",
+        "not an address",
+        "<" + "a" * 65 + "@acme.example>",
+        "<ünïcode@acme.example> SMTPUTF8",
+    ],
+)
+def test_the_receivers_address_parser_answers_like_aiosmtpds(arg: str) -> None:
+    from aiosmtpd.smtp import SMTP
+
+    from plugins.inbox.receiver import ReceiverProtocol
+
+    ours = ReceiverProtocol(None, line_length_limit=4096)
+    theirs = SMTP(None)
+    assert ours._getaddr(arg) == theirs._getaddr(arg)
+    assert ours.line_length_limit == 4096
+
+
+async def test_a_mail_of_several_megabytes_is_accepted_and_stored(hub: Hub) -> None:
+    # nats-server takes 1 MiB by default; mail with attachments is often bigger
+    msg = mail("big@acme.example", "logs attached", "See the attached logs.")
+    payload = bytes(range(256)) * (12 * 1024)  # 3 MiB, base64 on the wire: ~4 MiB
+    msg.add_attachment(payload, maintype="application", subtype="octet-stream", filename="l.bin")
+    assert await deliver(hub, msg) == 250
+    found = await wait_for(lambda: rows(subject="logs attached"), what="the big mail")
+    attachments = msgspec.json.decode(found[0]["attachments"])
+    assert [(a["filename"], a["size"]) for a in attachments] == [("l.bin", len(payload))]
+    stored = ContentStore(hub.settings.files_dir).open(attachments[0]["sha256"])
+    assert stored == payload
+
+
+async def test_mail_over_the_bus_limit_gets_a_permanent_552(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hub import nats_server
+    from plugins.inbox.receiver import HEADER_ROOM
+
+    monkeypatch.setattr(nats_server, "MAX_PAYLOAD", 64 * 1024)
+    server = nats_server.EmbeddedNats(tmp_path / "nats")
+    bus = Bus(await server.start())
+    await bus.connect()
+    cfg = InboxSettings(accept_addresses=["support@msp.example"])
+    receiver = await start_receiver(bus, cfg, "127.0.0.1", 0)
+    port = receiver.sockets[0].getsockname()[1]
+    small = mail("a@b.example", "small", "x" * 1000).as_bytes()
+    big = mail("a@b.example", "big", "y" * (64 * 1024)).as_bytes()
+    try:
+        ok = await asyncio.to_thread(
+            send_raw, port, small, sender="a@b.example", rcpts=["support@msp.example"]
+        )
+        refused = await asyncio.to_thread(
+            send_raw, port, big, sender="a@b.example", rcpts=["support@msp.example"]
+        )
+    finally:
+        receiver.close()
+        await bus.close()
+        await server.stop()
+    assert ok[0] == 250
+    assert refused[0] == 552 and str(64 * 1024 - HEADER_ROOM).encode() in refused[1]
