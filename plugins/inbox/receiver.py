@@ -3,6 +3,8 @@
 ``handle_DATA`` publishes the raw bytes, unchanged, to ``hub.in.email.inbox`` and answers
 ``250`` only after JetStream acknowledged them; when NATS is down it answers ``451`` so
 the sending server keeps the message and retries. Nothing is ever accepted and then lost.
+Mail of sessions that finish at the same moment goes out in one bus message (see
+:mod:`plugins.inbox.batches`): one disk flush in JetStream for all of them.
 The same code runs inside ``atlas-hub run`` and as the ``atlas-hub smtp`` edge process.
 """
 
@@ -23,6 +25,7 @@ from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 from hub.bus import Bus
 from hub.errors import Unavailable
 from hub.logs import get_logger
+from plugins.inbox.batches import HEADER_ROOM, GroupPublisher
 from plugins.inbox.config import InboxSettings
 
 log = get_logger("plugins.inbox.receiver")
@@ -42,8 +45,6 @@ _MESSAGE_ID = re.compile(rb"^message-id[ \t]*:[ \t]*((?:.*)(?:\r?\n[ \t].*)*)", 
 _ANGLE = re.compile(rb"<([^<>\s]+)>")
 _UNSAFE = re.compile(r"[\r\n\x00]")
 MAX_KEY = 250
-#: bytes kept free in a bus message for its headers
-HEADER_ROOM = 8192
 
 
 def intake_key(raw: bytes) -> str:
@@ -79,6 +80,7 @@ class InboxHandler:
     def __init__(self, bus: Bus, settings: InboxSettings) -> None:
         self.bus = bus
         self.settings = settings
+        self.publisher = GroupPublisher(bus, SUBJECT)
 
     async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, rcpt_options: Any
@@ -108,7 +110,7 @@ class InboxHandler:
             log.warning("smtp_too_big_for_bus", key=key, size=len(raw), max_payload=limit)
             return f"552 5.3.4 Message too big for this server (limit {limit - HEADER_ROOM} bytes)"
         try:
-            seq = await self.bus.publish_durable(SUBJECT, raw, key=key, headers=headers)
+            seq = await self.publisher.publish(raw, headers, key)
         except Unavailable as exc:
             log.warning("smtp_deferred", key=key, error=exc.detail)
             return "451 4.3.0 Temporary failure storing the message; try again later"

@@ -203,7 +203,7 @@ async def test_mail_over_the_bus_limit_gets_a_permanent_552(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from hub import nats_server
-    from plugins.inbox.receiver import HEADER_ROOM
+    from plugins.inbox.batches import HEADER_ROOM
 
     monkeypatch.setattr(nats_server, "MAX_PAYLOAD", 64 * 1024)
     server = nats_server.EmbeddedNats(tmp_path / "nats")
