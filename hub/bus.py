@@ -4,7 +4,8 @@ Subjects (see DESIGN.md):
 
 * ``hub.in.<kind>.<plugin>`` — inbound items (raw mail, alerts, portal requests), stream
   ``HUB_IN``; published with ``Nats-Msg-Id`` = the item's intake key so JetStream drops
-  client retries inside its duplicate window;
+  client retries inside its duplicate window; items accepted at the same moment may share
+  one bus message (:meth:`Bus.publish_grouped`), which consumers receive unpacked;
 * ``hub.evt.<entity>.<change>`` — events after a database commit, stream ``HUB_EVT``;
 * ``hub.out.<kind>`` — outbound work such as ``hub.out.mail`` (see
   :class:`hub.contracts.OutboundMail`), stream ``HUB_OUT``;
@@ -32,6 +33,7 @@ from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, RetentionPolicy, StreamConfig
 from nats.js.errors import NotFoundError
 
+from hub.bus_groups import GroupPublisher, unpack
 from hub.errors import Unavailable
 from hub.event_publisher import EventPublisher
 from hub.logs import get_logger
@@ -73,6 +75,7 @@ class Bus:
         self._subs: list[Any] = []
         self._stopping = asyncio.Event()
         self.events = EventPublisher(self)
+        self._groups: dict[str, GroupPublisher] = {}
 
     @property
     def js(self) -> JetStreamContext:
@@ -151,6 +154,26 @@ class Bus:
             raise Unavailable(f"JetStream did not acknowledge {subject}: {exc}") from exc
         return int(ack.seq)
 
+    async def publish_grouped(
+        self,
+        subject: str,
+        payload: bytes,
+        *,
+        key: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> int:
+        """:meth:`publish_durable`, sharing one JetStream write with the other items of
+        ``subject`` that arrive while a write is in flight (see :mod:`hub.bus_groups`).
+
+        For intake that is accepted under load (mail, webhooks): with JetStream fsyncing
+        before it acknowledges, grouping turns a flush per item into a flush per group.
+        Consumers get the items one by one as usual.
+        """
+        group = self._groups.get(subject)
+        if group is None:
+            group = self._groups[subject] = GroupPublisher(self, subject)
+        return await group.publish(payload, key, headers or {})
+
     async def publish_event(self, subject: str, event: Any) -> None:
         """Queue an event (a msgspec Struct, dict or bytes) for publishing; returns at once.
 
@@ -214,7 +237,7 @@ class Bus:
             assert me is not None  # this loop runs as a task
             self._busy.add(me)
             try:
-                await handler(msgs)
+                await handler(unpack(msgs))
             except asyncio.CancelledError:
                 raise
             except Exception:

@@ -2,7 +2,7 @@
 
 A fetched batch is handled together: parsed in a worker thread, decided (reads only,
 every sender matched in two queries), and its rows inserted in one transaction
-(``insert_many``: one group commit; SQLite commits single rows at a few
+(``insert_many``: one trip to the SQLite writer; SQLite commits single rows at a few
 hundred per second, batches at thousands). Mail that touches a task then runs one by one
 through the core services. A batch is cut into chunks and pipelined: while one chunk is
 decided and committed on the event loop, the worker thread already parses the next
@@ -11,8 +11,7 @@ the previous chunk's commit). When anything in a chunk fails, every message of i
 retried alone, each within its time budget (the rules of :mod:`hub.intake`):
 acknowledged only after its commit, retried with back-off, and after ``MAX_ATTEMPTS``
 kept as quarantined mail (or, if even that fails, moved to ``hub.dead.*``). Nothing is
-dropped. A bus message may carry several mails (the receiver groups concurrent ones, see
-:mod:`plugins.inbox.batches`): it is acknowledged once every mail in it is settled.
+dropped.
 """
 
 from __future__ import annotations
@@ -30,11 +29,9 @@ from hub.files import ContentStore
 from hub.logs import get_logger
 from hub.runtime import Hub
 from plugins.inbox.autoreply import SenderRateLimiter
-from plugins.inbox.batches import Delivery, deliveries
 from plugins.inbox.config import InboxSettings
 from plugins.inbox.outcomes import Decision, apply_to_task, decide, row_for, values_for
 from plugins.inbox.prepare import Prepared, Received, decode, prepare, prepare_many
-from plugins.inbox.receiver import H_KEY, H_MAIL_FROM, H_PEER, H_RCPT, H_RECEIVED, SUBJECT
 from plugins.inbox.tables import InboxMail
 from plugins.inbox.triage_step import TriageCache
 
@@ -72,7 +69,7 @@ class InboxIntake:
         """The batch handler given to the core (``IntakeConsumer.handler``)."""
         if not msgs:
             return
-        items = [(d, decode(item, d.msg)) for d, item in deliveries(list(msgs))]
+        items = [(msg, decode(msg)) for msg in msgs]
         keys = list({r.key for _, r in items})
         done = {
             r["intake_key"]
@@ -80,33 +77,31 @@ class InboxIntake:
                 InboxMail.intake_key.is_in(keys)
             )
         }
-        todo: list[tuple[Delivery, Received]] = []
-        dups: list[tuple[Delivery, str]] = []
+        todo: list[tuple[Msg, Received]] = []
+        dups: list[tuple[Msg, str]] = []
         seen: set[str] = set()
-        for delivery, rec in items:
+        for msg, rec in items:
             if rec.key in done:
-                await delivery.ack()  # delivered twice: already recorded
+                await msg.ack()  # delivered twice: already recorded
             elif rec.key in seen:
-                dups.append((delivery, rec.key))
+                dups.append((msg, rec.key))
             else:
                 seen.add(rec.key)
-                todo.append((delivery, rec))
+                todo.append((msg, rec))
         if todo:
             await self._pipelined(todo)
-        for delivery, key in dups:
+        for msg, key in dups:
             if await InboxMail.exists().where(InboxMail.intake_key == key):
-                await delivery.ack()
+                await msg.ack()
             else:
-                await delivery.nak(delay=2.0)
+                await msg.nak(delay=2.0)
 
-    def _prepare_soon(
-        self, chunk: list[tuple[Delivery, Received]]
-    ) -> asyncio.Future[list[Prepared]]:
+    def _prepare_soon(self, chunk: list[tuple[Msg, Received]]) -> asyncio.Future[list[Prepared]]:
         """Start parsing ``chunk`` in the worker thread, within the time budget."""
         work = asyncio.to_thread(prepare_many, [r for _, r in chunk], self.store, self.own)
         return asyncio.ensure_future(asyncio.wait_for(work, self.settings.budget_seconds))
 
-    async def _pipelined(self, todo: list[tuple[Delivery, Received]]) -> None:
+    async def _pipelined(self, todo: list[tuple[Msg, Received]]) -> None:
         chunks = [todo[i : i + CHUNK] for i in range(0, len(todo), CHUNK)]
         upcoming = self._prepare_soon(chunks[0])
         try:
@@ -118,43 +113,41 @@ class InboxIntake:
                     await self._commit(chunk, await current)
                 except Exception as exc:
                     log.warning("intake_batch_failed_one_by_one", count=len(chunk), error=repr(exc))
-                    for delivery, rec in chunk:
-                        await self._one(delivery, rec)
+                    for msg, rec in chunk:
+                        await self._one(msg, rec)
         finally:
             upcoming.cancel()  # only still pending when the loop was interrupted
 
-    async def _commit(
-        self, chunk: list[tuple[Delivery, Received]], prepared: list[Prepared]
-    ) -> None:
+    async def _commit(self, chunk: list[tuple[Msg, Received]], prepared: list[Prepared]) -> None:
         cache = TriageCache()
         # every sender of the chunk matched in two queries, not two per mail
         await cache.prefetch(p.parsed.from_addr for p in prepared if p.parsed is not None)
-        simple: list[tuple[Delivery, dict[str, Any]]] = []
-        with_task: list[tuple[Delivery, Prepared, Decision]] = []
+        simple: list[tuple[Msg, dict[str, Any]]] = []
+        with_task: list[tuple[Msg, Prepared, Decision]] = []
         # decide() only reads, so the writer lock is held for the insert alone, not while
         # triage runs (other writers of the hub are not held up by a chunk of mail)
-        for (delivery, _), prep in zip(chunk, prepared, strict=True):
+        for (msg, _), prep in zip(chunk, prepared, strict=True):
             decision = await decide(self.hub, prep, cache, self.limiter, self.secret)
             if decision.touches_task:
-                with_task.append((delivery, prep, decision))
+                with_task.append((msg, prep, decision))
             else:
-                simple.append((delivery, values_for(prep, decision)))
+                simple.append((msg, values_for(prep, decision)))
         if simple:
             await insert_many(InboxMail, [values for _, values in simple])
-        for delivery, _ in simple:
-            await delivery.ack()
+        for msg, _ in simple:
+            await msg.ack()
         log.debug("intake_batch_committed", rows=len(simple), task_path=len(with_task))
-        for delivery, prep, decision in with_task:
-            await self._one(delivery, prep.received, prep, decision)
+        for msg, prep, decision in with_task:
+            await self._one(msg, prep.received, prep, decision)
 
     async def _one(
         self,
-        delivery: Delivery,
+        msg: Msg,
         rec: Received,
         prepared: Prepared | None = None,
         decision: Decision | None = None,
     ) -> None:
-        attempts = delivery.attempts
+        attempts = msg.metadata.num_delivered if msg.metadata else 1
         bound = log.bind(key=rec.key, attempt=attempts)
         try:
             await asyncio.wait_for(
@@ -164,14 +157,15 @@ class InboxIntake:
             reason = "time budget exceeded" if isinstance(exc, TimeoutError) else repr(exc)
             if attempts < MAX_ATTEMPTS:
                 bound.warning("intake_failed_will_retry", error=reason)
-                await delivery.nak(delay=min(30.0, 2.0**attempts))
+                await msg.nak(delay=min(30.0, 2.0**attempts))
                 return
             bound.error("intake_gave_up", error=reason)
             try:
                 await self._quarantine(rec, f"processing failed {attempts} times: {reason}")
             except Exception as exc2:
-                await self._dead_letter(rec, f"{reason}; {exc2!r}")
-        await delivery.ack()
+                await self.hub.bus_required.dead_letter(msg, f"{reason}; {exc2!r}")
+                return
+        await msg.ack()
 
     async def _process(
         self, rec: Received, prepared: Prepared | None, decision: Decision | None
@@ -188,19 +182,6 @@ class InboxIntake:
         else:
             row = row_for(prepared, decision)
         await insert_row(row)
-
-    async def _dead_letter(self, rec: Received, reason: str) -> None:
-        """Keep one mail that could not even be quarantined on ``hub.dead.*`` (raw bytes and
-        the receiver's headers), so its bus message can be settled without losing it."""
-        headers = {
-            H_KEY: rec.key,
-            H_RECEIVED: rec.received_at.isoformat(),
-            H_PEER: rec.peer,
-            H_MAIL_FROM: rec.mail_from,
-            H_RCPT: ",".join(rec.rcpt_to),
-            "Atlas-Dead-Reason": reason[:500],
-        }
-        await self.hub.bus_required.publish_durable(f"hub.dead.{SUBJECT}", rec.raw, headers=headers)
 
     async def _quarantine(self, rec: Received, reason: str) -> None:
         digest = await asyncio.to_thread(self.store.put, rec.raw)

@@ -14,7 +14,6 @@ from nats.aio.msg import Msg
 
 from hub.files import ContentStore
 from plugins.inbox.autoreply import NoiseVerdict, classify_noise
-from plugins.inbox.batches import BatchItem
 from plugins.inbox.parsing import ParsedMail, Quarantine, parse_message
 from plugins.inbox.receiver import H_KEY, H_MAIL_FROM, H_PEER, H_RCPT, H_RECEIVED, intake_key
 from plugins.inbox.reply_text import SplitReply, split_reply
@@ -43,11 +42,10 @@ class Prepared(msgspec.Struct, kw_only=True):
     attachments: list[dict[str, Any]]
 
 
-def decode(item: BatchItem, msg: Msg) -> Received:
-    """One mail of bus message ``msg``: its raw bytes and the receiver's headers
-    (tolerating their absence; the bus message's own time stands in for a missing one)."""
-    headers = item.headers
-    raw = item.raw
+def decode(msg: Msg) -> Received:
+    """Read the raw bytes and the receiver's headers (tolerating their absence)."""
+    headers = msg.headers or {}
+    raw = bytes(msg.data)
     received_at: datetime | None = None
     stamp = headers.get(H_RECEIVED)
     if stamp:

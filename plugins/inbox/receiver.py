@@ -4,7 +4,7 @@
 ``250`` only after JetStream acknowledged them; when NATS is down it answers ``451`` so
 the sending server keeps the message and retries. Nothing is ever accepted and then lost.
 Mail of sessions that finish at the same moment goes out in one bus message (see
-:mod:`plugins.inbox.batches`): one disk flush in JetStream for all of them.
+:mod:`hub.bus_groups`): one disk flush in JetStream for all of them.
 The same code runs inside ``atlas-hub run`` and as the ``atlas-hub smtp`` edge process.
 """
 
@@ -23,9 +23,9 @@ from typing import Any
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 from hub.bus import Bus
+from hub.bus_groups import HEADER_ROOM
 from hub.errors import Unavailable
 from hub.logs import get_logger
-from plugins.inbox.batches import HEADER_ROOM, GroupPublisher
 from plugins.inbox.config import InboxSettings
 
 log = get_logger("plugins.inbox.receiver")
@@ -80,7 +80,6 @@ class InboxHandler:
     def __init__(self, bus: Bus, settings: InboxSettings) -> None:
         self.bus = bus
         self.settings = settings
-        self.publisher = GroupPublisher(bus, SUBJECT)
 
     async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, rcpt_options: Any
@@ -110,7 +109,7 @@ class InboxHandler:
             log.warning("smtp_too_big_for_bus", key=key, size=len(raw), max_payload=limit)
             return f"552 5.3.4 Message too big for this server (limit {limit - HEADER_ROOM} bytes)"
         try:
-            seq = await self.publisher.publish(raw, headers, key)
+            seq = await self.bus.publish_grouped(SUBJECT, raw, key=key, headers=headers)
         except Unavailable as exc:
             log.warning("smtp_deferred", key=key, error=exc.detail)
             return "451 4.3.0 Temporary failure storing the message; try again later"

@@ -131,8 +131,10 @@ def store_uploads(hub: Hub, uploads: list[Upload]) -> list[AttachmentRef]:
 
 
 async def submit(hub: Hub, submission: Submission) -> int:
-    """Publish; returns the stream sequence once JetStream acked (else Unavailable)."""
-    return await hub.bus_required.publish_durable(
+    """Publish; returns the stream sequence once JetStream acked (else Unavailable).
+
+    Grouped with submissions of the same moment (one JetStream write for all of them)."""
+    return await hub.bus_required.publish_grouped(
         SUBJECT, msgspec.json.encode(submission), key=submission.submission_id
     )
 

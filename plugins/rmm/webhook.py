@@ -148,7 +148,7 @@ async def receive_alerts(
         alerts = parse_body(runtime, src, body, headers)
         forwarded = _forwarded(headers, src) | {SOURCE_HEADER: source}
         if alerts:
-            await hub.bus_required.publish_durable(SUBJECT, body, key=key, headers=forwarded)
+            await hub.bus_required.publish_grouped(SUBJECT, body, key=key, headers=forwarded)
     except BaseException:
         recorder.forget()
         raise

@@ -203,7 +203,7 @@ async def test_mail_over_the_bus_limit_gets_a_permanent_552(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from hub import nats_server
-    from plugins.inbox.batches import HEADER_ROOM
+    from hub.bus_groups import HEADER_ROOM
 
     monkeypatch.setattr(nats_server, "MAX_PAYLOAD", 64 * 1024)
     server = nats_server.EmbeddedNats(tmp_path / "nats")
@@ -227,3 +227,32 @@ async def test_mail_over_the_bus_limit_gets_a_permanent_552(
         await server.stop()
     assert ok[0] == 250
     assert refused[0] == 552 and str(64 * 1024 - HEADER_ROOM).encode() in refused[1]
+
+
+async def test_grouped_mail_is_recorded_once_each_and_a_bad_envelope_is_kept(hub: Hub) -> None:
+    from hub.bus_groups import H_BATCH
+    from plugins.inbox.receiver import SUBJECT
+
+    bus = hub.bus_required
+    raws = [mail(f"g{i}@acme.example", f"grouped {i}", "body").as_bytes() for i in range(12)]
+
+    async def publish_all() -> None:
+        await asyncio.gather(*[bus.publish_grouped(SUBJECT, r, key=intake_key(r)) for r in raws])
+
+    await publish_all()
+    group = bus._groups[SUBJECT]
+    assert group.messages < group.items  # they did share writes
+    await publish_all()  # the same mail again (a sender retrying): nothing new
+    # an envelope that does not decode reaches intake as unknown bytes: kept, not dropped
+    await bus.publish_durable(SUBJECT, b"\xc1 not msgpack", headers={H_BATCH: "3"})
+
+    async def all_there() -> list[dict[str, Any]]:
+        found = await rows()
+        return found if len(found) >= 13 else []
+
+    await wait_for(all_there, what="grouped mail and the bad envelope")
+    await asyncio.sleep(0.5)  # nothing more arrives
+    found = await rows()
+    subjects = sorted(r["subject"] for r in found if r["subject"])
+    assert subjects == sorted(f"grouped {i}" for i in range(12))
+    assert [r["status"] for r in found if not r["subject"]] == ["quarantined"]
