@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 import msgspec
@@ -30,8 +31,15 @@ from nats.aio.msg import Msg
 from nats.errors import ConnectionClosedError, NoServersError
 from nats.errors import TimeoutError as NatsTimeout
 from nats.js import JetStreamContext
-from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, RetentionPolicy, StreamConfig
-from nats.js.errors import NotFoundError
+from nats.js.api import (
+    AckPolicy,
+    ConsumerConfig,
+    DeliverPolicy,
+    PersistMode,
+    RetentionPolicy,
+    StreamConfig,
+)
+from nats.js.errors import APIError, NotFoundError
 
 from hub.bus_groups import GroupPublisher, unpack
 from hub.errors import Unavailable
@@ -52,7 +60,14 @@ STREAMS = (
         max_age=30 * DAY,
         duplicate_window=600.0,
     ),
-    StreamConfig(name="HUB_EVT", subjects=["hub.evt.>"], max_age=7 * DAY),
+    # events are derived from committed rows (the database is the record): written to disk
+    # in the background rather than fsynced one by one before each ack (nats-server 2.12+)
+    StreamConfig(
+        name="HUB_EVT",
+        subjects=["hub.evt.>"],
+        max_age=7 * DAY,
+        persist_mode=PersistMode.ASYNC,
+    ),
     # outbound work (mail to send, webhooks to deliver), consumed by the plugin that owns it
     StreamConfig(name="HUB_OUT", subjects=["hub.out.>"], max_age=30 * DAY, duplicate_window=600.0),
     StreamConfig(name="HUB_DEAD", subjects=["hub.dead.>"], max_age=90 * DAY),
@@ -122,10 +137,22 @@ class Bus:
     async def ensure_streams(self) -> None:
         for config in STREAMS:
             try:
-                await self.js.stream_info(config.name)
-                await self.js.update_stream(config)
+                info = await self.js.stream_info(config.name)
             except NotFoundError:
-                await self.js.add_stream(config)
+                await self._add_stream(config)
+                continue
+            # a stream's persist mode is fixed at creation: keep the one it has
+            await self.js.update_stream(replace(config, persist_mode=info.config.persist_mode))
+
+    async def _add_stream(self, config: StreamConfig) -> None:
+        try:
+            await self.js.add_stream(config)
+        except APIError:
+            if config.persist_mode is None:
+                raise
+            # a server before 2.12 knows no persist modes: the stream syncs as configured
+            log.warning("stream_persist_mode_unsupported", stream=config.name)
+            await self.js.add_stream(replace(config, persist_mode=None))
 
     async def publish_durable(
         self,

@@ -53,3 +53,30 @@ def test_bad_sync_values_are_refused(
     monkeypatch.setenv("ATLAS_NATS_SYNC", bad)
     with pytest.raises(SettingsError, match="ATLAS_NATS_SYNC"):
         load_settings(home=str(tmp_path))
+
+
+async def test_events_persist_in_the_background_intake_before_the_ack(tmp_path: Path) -> None:
+    from nats.js.api import PersistMode, StreamConfig
+
+    from hub.bus import Bus
+
+    server = EmbeddedNats(tmp_path / "nats")
+    await server.start()
+    try:
+        bus = Bus(server.url)
+        await bus.connect()
+        modes = {
+            n: (await bus.js.stream_info(n)).config.persist_mode for n in ("HUB_IN", "HUB_EVT")
+        }
+        await bus.close()
+        assert modes == {"HUB_IN": None, "HUB_EVT": PersistMode.ASYNC}
+        # a HUB_EVT made before (default mode, which cannot be changed): kept, no error
+        bus = Bus(server.url)
+        await bus.connect()
+        await bus.js.delete_stream("HUB_EVT")
+        await bus.js.add_stream(StreamConfig(name="HUB_EVT", subjects=["hub.evt.>"]))
+        await bus.ensure_streams()
+        assert (await bus.js.stream_info("HUB_EVT")).config.persist_mode is None
+        await bus.close()
+    finally:
+        await server.stop()
