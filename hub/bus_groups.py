@@ -180,6 +180,16 @@ class PartMsg:
         await self._envelope.msg.in_progress()
 
 
+def _items(msg: Msg) -> list[Item]:
+    """The items of an envelope; none for a plain message or one that does not decode."""
+    if not (msg.headers or {}).get(H_BATCH):
+        return []
+    try:
+        return _decode_items(msg.data)
+    except msgspec.DecodeError:
+        return []
+
+
 def unpack(msgs: Sequence[Msg]) -> list[Any]:
     """``msgs`` with every envelope replaced by its parts, in order.
 
@@ -188,14 +198,7 @@ def unpack(msgs: Sequence[Msg]) -> list[Any]:
     """
     out: list[Any] = []
     for msg in msgs:
-        if not (msg.headers or {}).get(H_BATCH):
-            out.append(msg)
-            continue
-        try:
-            items = _decode_items(msg.data)
-        except msgspec.DecodeError:
-            out.append(msg)
-            continue
+        items = _items(msg)
         if not items:
             out.append(msg)
             continue

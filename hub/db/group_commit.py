@@ -30,6 +30,8 @@ import sqlite3
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from hub.db.busy import retry_busy
+
 if TYPE_CHECKING:
     from hub.db.sqlite_inline import InlineSQLiteEngine
 
@@ -63,36 +65,31 @@ class GroupCommitter:
         while self._pending:
             await self._flush()
 
-    async def _flush(self) -> None:
-        from hub.db.sqlite_inline import retry_busy
+    def _take(self) -> list[tuple[Unit, asyncio.Future[Any]]]:
+        batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
+        return batch
 
+    async def _flush(self) -> None:
         engine = self.engine
+        batch: list[tuple[Unit, asyncio.Future[Any]]] | None = None
         async with engine.write_lock:
             raw = engine.writer().raw
             try:
                 await retry_busy(lambda: raw.execute("BEGIN IMMEDIATE"), engine.timeout)
-            except BaseException as exc:
-                batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
-                _fail(batch, exc)
-                if not isinstance(exc, Exception):
-                    raise
-                return
-            # units that arrived while we waited for the lock join this transaction
-            batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
-            outcomes: list[tuple[asyncio.Future[Any], BaseException | None, Any]] = []
-            try:
-                for unit, future in batch:
-                    outcomes.append((future, *_run_unit(raw, unit)))
+                # units that arrived while we waited for the lock join this transaction
+                batch = self._take()
+                outcomes = [(future, *_run_unit(raw, unit)) for unit, future in batch]
                 raw.execute("COMMIT")
-                self.commits += 1
-                self.units += len(batch)
             except BaseException as exc:
                 if raw.in_transaction:
                     raw.execute("ROLLBACK")
-                _fail(batch, exc)
+                _fail(batch if batch is not None else self._take(), exc)
                 if not isinstance(exc, Exception):
                     raise
                 return
+        assert batch is not None  # taken once BEGIN succeeded
+        self.commits += 1
+        self.units += len(batch)
         for future, error, value in outcomes:
             if future.done():  # the caller was cancelled; its rows are committed anyway
                 continue

@@ -44,12 +44,12 @@ import asyncio
 import re
 import sqlite3
 import threading
-import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
 
+from hub.db.busy import retry_busy
 from hub.db.group_commit import GroupCommitter
 from hub.logs import get_logger
 
@@ -58,45 +58,9 @@ log = get_logger("hub.db")
 #: statements SQLite refuses inside a transaction: run alone, never grouped
 _OUTSIDE_TRANSACTIONS = re.compile(r"\s*(VACUUM|PRAGMA|BEGIN|COMMIT|END|ROLLBACK)\b", re.I)
 
-_SQLITE_BUSY = 5
-_SQLITE_BUSY_SNAPSHOT = 517
-#: pauses between retries of a busy statement, then the last one repeated (as SQLite's)
-_PAUSES = (0.001, 0.002, 0.005, 0.01, 0.015, 0.02, 0.025, 0.025, 0.025, 0.05, 0.05, 0.1)
 #: seconds after a write before the background checkpoint; auto-checkpoint backstop pages
 CHECKPOINT_DELAY = 0.5
 AUTOCHECKPOINT_PAGES = 10_000
-
-
-def is_busy(exc: BaseException) -> bool:
-    """Whether ``exc`` is SQLite's "database is locked" that a retry can get past."""
-    if not isinstance(exc, sqlite3.OperationalError):
-        return False
-    code = getattr(exc, "sqlite_errorcode", None)
-    if code is None:  # no error code on this Python: read the message
-        return "database is locked" in str(exc)
-    return code & 0xFF == _SQLITE_BUSY and code != _SQLITE_BUSY_SNAPSHOT
-
-
-async def retry_busy(fn: Callable[[], T], timeout: float) -> T:
-    """``fn()``, again after a pause each time it meets ``SQLITE_BUSY``, for ``timeout`` s.
-
-    ``fn`` must be safe to repeat after a busy failure: a single statement (SQLite undoes
-    a statement that failed) or a whole transaction that rolls itself back.
-    """
-    deadline: float | None = None
-    attempt = 0
-    while True:
-        try:
-            return fn()
-        except sqlite3.OperationalError as exc:
-            if not is_busy(exc):
-                raise
-            now = time.monotonic()
-            deadline = deadline or now + timeout
-            if now >= deadline:
-                raise
-            await asyncio.sleep(_PAUSES[min(attempt, len(_PAUSES) - 1)])
-            attempt += 1
 
 
 class Checkpointer:

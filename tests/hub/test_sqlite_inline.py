@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 
 from hub.db import engine as db
+from hub.db.busy import is_busy
 from hub.db.one_trip import Row, insert_family
-from hub.db.sqlite_inline import InlineSQLiteEngine, is_busy
+from hub.db.sqlite_inline import InlineSQLiteEngine
 from hub.db.tables import Technician
 
 
